@@ -1,0 +1,217 @@
+/*
+ * net_internal.h - the world's objects as the rest of the library sees
+ * them: the host, vnets with their sysctls, interfaces, addresses and
+ * routing tables.
+ *
+ * Locking: host->lock serialises host-level changes (vnets, jails, creds,
+ * policies).  vnet->cfg_lock serialises interface, address, route and
+ * sysctl changes and is also taken by the internal lookups below; it is a
+ * leaf lock (taken after PCB and hash locks, nothing taken under it).
+ */
+#ifndef INPCB_NET_INTERNAL_H
+#define INPCB_NET_INTERNAL_H
+
+#include "base/base.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct inp_pcbinfo;
+struct inp_jail;
+
+/* ---- host ---------------------------------------------------------- */
+
+#define MAC_MAX_POLICIES 8
+struct mac_policy {
+	const struct inp_mac_ops *ops;
+	void *ctx;
+};
+
+struct inp_host {
+	pthread_mutex_t lock;
+	struct inp_host_ops ops;
+	struct inp_limits limits;        /* defaults filled in */
+	struct inp_vnet *vnets;          /* list, creation order */
+	unsigned n_vnets;
+	struct inp_jail *jails;          /* list of all jails, creation order */
+	unsigned n_jails;
+	struct inp_cred *root_cred;      /* uid 0, host, all privileges */
+	struct mac_policy mac[MAC_MAX_POLICIES];
+	unsigned n_mac;                  /* 0: every hook is a single branch */
+	bool mac_labels;                 /* some policy labels PCBs */
+};
+
+/* ---- vnet ---------------------------------------------------------- */
+
+/* Per-vnet knobs, FreeBSD defaults in sysctl.c (spec section 7). */
+struct vnet_sysctls {
+	long portrange_first, portrange_last;
+	long portrange_hifirst, portrange_hilast;
+	long portrange_lowfirst, portrange_lowlast;
+	long portrange_reservedhigh, portrange_reservedlow;
+	long portrange_randomized, portrange_randomcps, portrange_randomtime;
+	long connect_inaddr_wild;   /* net.inet.ip.connect_inaddr_wild */
+	long connect_in6addr_wild;  /* net.inet6.ip6.connect_in6addr_wild */
+	long v6only;                /* net.inet6.ip6.v6only */
+	long use_defzone, use_deprecated, prefer_tempaddr;
+	long tcp_msl_ms;            /* net.inet.tcp.msl */
+	long udp_blackhole;         /* net.inet.udp.blackhole */
+	long udp_log_in_vain;       /* net.inet.udp.log_in_vain */
+	long icmp_lim;              /* net.inet.icmp.icmplim (per second) */
+};
+
+/* Randomisation rate limiter state (spec P8, P9). */
+struct port_limiter {
+	uint64_t allocs;   /* non-UDP allocator calls */
+	uint64_t last;     /* allocs at the previous tick */
+	long stop;         /* ticks of suppression left */
+	uint64_t ticks;    /* ticks run so far (tick k runs at k seconds) */
+};
+
+struct inp_vnet {
+	struct inp_host *host;
+	struct inp_vnet *next;
+	char name[INP_NAME_MAX];
+	pthread_mutex_t cfg_lock;
+	struct vnet_sysctls sc;
+	struct inp_ifnet *ifnets;        /* list, creation order; lo0 first */
+	unsigned n_ifnets, next_ifindex;
+	struct inp_ifaddr *addrs;        /* every address, configuration order */
+	unsigned n_addrs;
+	struct rtable *rt4, *rt6;
+	struct inp_ifnet *lo0;
+	struct inp_pcbinfo *pcbinfo[INP_NPROTO];
+	struct port_limiter limiter;
+	uint32_t hash_seed;              /* keyed hashes of this vnet */
+	unsigned n_jails;                /* jails living here (EBUSY) */
+	/* UDP statistics, updated with relaxed atomics. */
+	_Atomic uint64_t udpstat[sizeof(struct inp_udpstat) / sizeof(uint64_t)];
+	/* ICMP unreachable rate limit: responses in the current second. */
+	uint64_t icmp_sec;
+	unsigned icmp_count;
+};
+
+/* Bump a UDP counter: UDPSTAT_INC(vnet, udps_noport). */
+#define UDPSTAT_INC(vnet, field)                                              \
+	atomic_fetch_add_explicit(                                            \
+	    &(vnet)->udpstat[offsetof(struct inp_udpstat, field) /            \
+	                     sizeof(uint64_t)], 1, memory_order_relaxed)
+
+/* Run the vnet's timers up to now_ns (called by inp_host_run_timers). */
+void vnet_run_timers(struct inp_vnet *vnet, uint64_t now_ns);
+
+/* Clamp-and-store used by inp_sysctl_set (exposed for unit tests). */
+int sysctl_apply(struct vnet_sysctls *sc, const char *name, long value);
+void sysctl_defaults(struct vnet_sysctls *sc);
+
+/* ---- interfaces and addresses --------------------------------------- */
+
+struct inp_ifnet {
+	struct inp_vnet *vnet;
+	struct inp_ifnet *next;
+	char name[INP_NAME_MAX];
+	unsigned index;                  /* 1, 2, ...: lo0 is 1 */
+	unsigned flags;                  /* INP_IFF_* */
+	struct inp_ifaddr *addrs;        /* this interface's, config order */
+};
+
+/* IPv6 address states that matter for bind and source selection. */
+#define IFA6_TENTATIVE  0x1
+#define IFA6_DUPLICATED 0x2
+#define IFA6_DETACHED   0x4
+#define IFA6_ANYCAST    0x8
+#define IFA6_DEPRECATED 0x10
+#define IFA6_TEMPORARY  0x20
+
+struct inp_ifaddr {
+	_Atomic long refcount;           /* 1 while configured (baseline) */
+	int family;                      /* AF_INET or AF_INET6 */
+	struct inp_ifnet *ifp;
+	struct inp_ifaddr *if_next;      /* on ifp->addrs */
+	struct inp_ifaddr *v_next;       /* on vnet->addrs */
+	unsigned plen;
+	bool linked;                     /* still configured */
+	union {
+		struct {
+			struct in_addr addr, mask, broadaddr, dstaddr;
+			bool has_broadcast;      /* broadcast-capable, plen < 32 */
+			bool p2p;                /* dstaddr is valid */
+		} in;
+		struct {
+			struct in6_addr addr;
+			unsigned flags6;         /* IFA6_* */
+		} in6;
+	} u;
+};
+
+/* Find helpers, cfg_lock held by the caller or not: they take it. */
+struct inp_ifaddr *ifa_find_in4(struct inp_vnet *vnet, struct in_addr a);
+struct inp_ifaddr *ifa_find_in6(struct inp_vnet *vnet,
+                                const struct in6_addr *a, unsigned scope_if);
+
+/* IF-3: configured address or broadcast address; no reference. */
+bool ifa_is_local_in4(struct inp_vnet *vnet, struct in_addr a);
+/*
+ * IPv6 bind check: a configured address that is not tentative, duplicated
+ * or detached (anycast allowed, V14).  scope_if: zone for scoped addresses
+ * (0: none).
+ */
+bool ifa_is_bindable_in6(struct inp_vnet *vnet, const struct in6_addr *a,
+                         unsigned scope_if);
+
+/* The vnet's primary IPv4 address (first configured); false if none. */
+bool vnet_primary_in4(struct inp_vnet *vnet, struct in_addr *out,
+                      struct inp_ifnet **ifp);
+
+/*
+ * IPv4 broadcast test for delivery (UD-4): 255.255.255.255, 0.0.0.0, or,
+ * when ifp is broadcast-capable, the broadcast address or subnet number of
+ * one of ifp's addresses (not for /31, never for /32).
+ */
+bool ifa_is_broadcast_in4(struct inp_ifnet *ifp, struct in_addr a);
+
+/* ---- routes -------------------------------------------------------- */
+
+struct rtable;
+
+/*
+ * The result of an internal route lookup.  ifa is the route's source
+ * address (spec S5: for a connected route the address that created it; for
+ * a gateway route the address whose prefix contains the gateway; for an
+ * interface route the interface's first address of the family; for a
+ * loopback route the local address itself) -- a *referenced* pointer, or
+ * NULL when there is none.  The caller releases it with ifa_rele().
+ */
+struct rt_result {
+	enum inp_route_kind kind;
+	struct inp_ifnet *ifp;
+	struct inp_ifaddr *ifa;
+	struct in_addr gw4;
+	struct in6_addr gw6;
+};
+
+int rt_lookup_in4(struct inp_vnet *vnet, struct in_addr dst,
+                  struct rt_result *out);
+int rt_lookup_in6(struct inp_vnet *vnet, const struct in6_addr *dst,
+                  struct rt_result *out);
+
+/* Routing table objects (route.c); NULL on allocation failure. */
+struct rtable *rtable_create(int family, unsigned max_routes);
+void rtable_destroy(struct rtable *rt);
+
+void ifa_ref(struct inp_ifaddr *ifa);
+void ifa_rele(struct inp_ifaddr *ifa);
+
+/* ---- vnet-wide pieces other modules provide ------------------------- */
+
+/* pcb module: create/destroy the per-protocol tables of a vnet. */
+int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
+                   struct inp_pcbinfo **out);
+int pcbinfo_destroy(struct inp_pcbinfo *info);   /* -EBUSY if count != 0 */
+unsigned pcbinfo_count(const struct inp_pcbinfo *info);
+/* pcb module: expire TIME_WAIT PCBs whose 2*MSL ended by now_ns. */
+void pcbinfo_expire_timewait(struct inp_pcbinfo *info, uint64_t now_ns);
+/* pcb module: one limiter tick (P9), called once per elapsed second. */
+void port_limiter_tick(struct inp_vnet *vnet);
+
+#endif

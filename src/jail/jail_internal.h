@@ -31,7 +31,10 @@ struct inp_jail {
 	char name[INP_NAME_MAX];        /* full dotted name */
 	struct prison_af ip4, ip6;
 	bool allow_reserved_ports;
-	_Atomic unsigned users;         /* credentials and children */
+	bool removed;                   /* inp_jail_remove() done */
+	_Atomic unsigned refs;          /* credentials and children hold it */
+	_Atomic unsigned nchildren;     /* live child jails (EBUSY) */
+	_Atomic unsigned npcbs;         /* PCBs of its credentials (EBUSY) */
 };
 
 struct inp_cred {
@@ -92,6 +95,14 @@ static inline bool cred_priv(const struct inp_cred *cred, unsigned priv)
 {
 	return (cred->privs & priv) != 0;
 }
+
+/*
+ * A PCB starts / stops using cred (pcb_alloc / final release): keeps the
+ * jail's PCB count for inp_jail_remove()'s EBUSY.  Also takes / drops a
+ * credential reference.
+ */
+void cred_pcb_attach(struct inp_cred *cred);
+void cred_pcb_detach(struct inp_cred *cred);
 
 /* Destroy every jail of a host (host destruction). */
 void jails_destroy_all(struct inp_host *host);

@@ -60,7 +60,11 @@ int inp_jail_create(struct inp_host *host, struct inp_vnet *vnet,
 struct inp_jail *inp_jail_find(struct inp_host *host, const char *name);
 const char *inp_jail_name(const struct inp_jail *jail);
 
-/* Remove a jail: -EBUSY while a credential, socket or child uses it. */
+/*
+ * Remove a jail: -EBUSY while a socket (PCB) or a child jail uses it.
+ * Credentials that name it keep its memory alive but no longer make it
+ * findable; sockets cannot be created with them afterwards (-EINVAL).
+ */
 int inp_jail_remove(struct inp_jail *jail);
 
 /* Privileges (FreeBSD PRIV_NETINET_*). */

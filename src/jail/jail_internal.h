@@ -107,4 +107,11 @@ void cred_pcb_detach(struct inp_cred *cred);
 /* Destroy every jail of a host (host destruction). */
 void jails_destroy_all(struct inp_host *host);
 
+/*
+ * Jail references (jail.c): the host's list, credentials and child jails
+ * hold one each; the memory goes with the last.  Never takes the host lock.
+ */
+void jail_hold(struct inp_jail *jail);
+void jail_drop(struct inp_jail *jail);
+
 #endif

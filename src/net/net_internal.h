@@ -84,6 +84,7 @@ struct inp_vnet {
 	struct port_limiter limiter;
 	uint32_t hash_seed;              /* keyed hashes of this vnet */
 	unsigned n_jails;                /* jails living here (EBUSY) */
+	_Atomic long ifa_refs;           /* address refs above baseline (inv. 27) */
 	/* UDP statistics, updated with relaxed atomics. */
 	_Atomic uint64_t udpstat[sizeof(struct inp_udpstat) / sizeof(uint64_t)];
 	/* ICMP unreachable rate limit: responses in the current second. */
@@ -201,6 +202,40 @@ void rtable_destroy(struct rtable *rt);
 
 void ifa_ref(struct inp_ifaddr *ifa);
 void ifa_rele(struct inp_ifaddr *ifa);
+
+/*
+ * rt_lookup_in6 with a zone: a link-local route (fe80::/10 prefix) belongs
+ * to one interface and matches only when scope_if is that interface's
+ * index; scope_if 0 lets it match any interface's (first added wins).
+ * rt_lookup_in6(v, d, o) is rt_lookup_in6_scoped(v, d, 0, o).
+ */
+int rt_lookup_in6_scoped(struct inp_vnet *vnet, const struct in6_addr *dst,
+                         unsigned scope_if, struct rt_result *out);
+
+/*
+ * Helpers for source selection S4/S6/IF-7 (referenced result or NULL;
+ * they take cfg_lock): the IPv4 address whose point-to-point peer is a,
+ * and the address whose connected prefix contains a (most specific prefix,
+ * first configured on ties; point-to-point addresses never match here).
+ */
+struct inp_ifaddr *ifa_find_dst_in4(struct inp_vnet *vnet, struct in_addr a);
+struct inp_ifaddr *ifa_find_net_in4(struct inp_vnet *vnet, struct in_addr a);
+
+/* ---- world internals (net/ module only; cfg_lock held) -------------- */
+
+/* vnet.c: tear a vnet down, no checks (host destruction; host lock held). */
+void vnet_free(struct inp_vnet *vnet);
+
+/* route.c: install / withdraw the routes an address brings (IF-6). */
+int rt_ifa_added(struct inp_vnet *vnet, struct inp_ifaddr *ifa);
+void rt_ifa_removed(struct inp_vnet *vnet, struct inp_ifaddr *ifa);
+/* route.c: ifp became a loopback interface: its loopback routes use it. */
+void rt_ifnet_loopback(struct inp_vnet *vnet, struct inp_ifnet *ifp);
+/* ifaddr.c / ifnet.c: free every address and interface (vnet teardown). */
+void ifaddrs_destroy_all(struct inp_vnet *vnet);
+void ifnets_destroy_all(struct inp_vnet *vnet);
+/* ifaddr.c: the zone of an IPv6 address (its interface for link-local). */
+unsigned ifa_scope6(const struct inp_ifaddr *ifa);
 
 /* ---- vnet-wide pieces other modules provide ------------------------- */
 

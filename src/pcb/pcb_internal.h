@@ -86,6 +86,13 @@ struct inp_pcb {
 	unsigned vflag;                 /* INP_V_* */
 	union inp_addr laddr, faddr;
 	uint16_t lport, fport;          /* network order */
+	/*
+	 * Zone (interface index) of a scoped IPv6 laddr / faddr, 0 when the
+	 * address is not scoped (link-local or interface/link-local
+	 * multicast).  Reported as sin6_scope_id by getsockname/getpeername;
+	 * kept by the socket entry (sock_proto.c) with the 4-tuple.
+	 */
+	unsigned lzone, fzone;
 	uint64_t gencnt;
 	bool jailed4, jailed6;          /* cached prison_restricts() */
 
@@ -93,6 +100,9 @@ struct inp_pcb {
 	struct inp_pcb *list_next, *list_prev;   /* info->list (list_lock) */
 	struct inp_pcb *hash_next;               /* exact or wild chain */
 	struct inp_pcb *port_next;               /* port index chain */
+	/* pprev: the link pointing at us, for O(1) unlinking (pcb_hash.c) */
+	struct inp_pcb **hash_pprev, **port_pprev;
+	uint64_t wild_seq;      /* wild-chain insertion order: 5.4 ties */
 
 	/* IP options */
 	uint8_t ip_tos, ip_ttl, ip_minttl;
@@ -135,6 +145,7 @@ struct inp_pcbinfo {
 
 	uint16_t cursor_def, cursor_high, cursor_low;   /* P3 */
 	uint32_t seed;
+	uint64_t wild_seq;              /* last wild insertion (hash_lock) */
 };
 
 /* Lock helpers. */
@@ -186,7 +197,10 @@ void pcb_remove(struct inp_pcb *p);
 /* in_pcbrehash: the 4-tuple changed; move between exact and wild. */
 void pcb_rehash(struct inp_pcb *p);
 
-/* Bucket functions, keyed with info->seed. */
+/*
+ * Bucket functions, keyed with info->seed.  They return the bucket index,
+ * already masked (exact, wild, porthash and lbgroups share one size).
+ */
 uint32_t pcb_hash_exact(const struct inp_pcbinfo *info,
                         const union inp_addr *faddr, uint16_t lport,
                         uint16_t fport);
@@ -226,8 +240,27 @@ struct inp_pcb *lbgroup_lookup(struct inp_pcbinfo *info, int af,
                                const union inp_addr *laddr, uint16_t lport,
                                struct inp_explain *why);
 void lbgroups_destroy(struct inp_pcbinfo *info);
+/*
+ * Tests and invariant checks (18, 19): the slots, selectable and pending
+ * members of the group p belongs to; -ENOENT when p is in none.
+ * hash_lock held.
+ */
+int lbgroup_stats(const struct inp_pcb *p, unsigned *size,
+                  unsigned *nactive, unsigned *npending);
 
 /* ---- bind, ports, connect (pcb_bind.c, pcb_port.c, pcb_connect.c) --- */
+
+/*
+ * A consistent copy of the vnet's sysctls: takes and drops vnet->cfg_lock
+ * (a leaf lock), so it may be called with PCB and hash locks held but not
+ * with cfg_lock held.
+ */
+static inline void pcb_sysctls(struct inp_vnet *vnet, struct vnet_sysctls *out)
+{
+	pthread_mutex_lock(&vnet->cfg_lock);
+	*out = vnet->sc;
+	pthread_mutex_unlock(&vnet->cfg_lock);
+}
 
 /*
  * in_pcbbind / in6_pcbbind from step B5 on (the protocol entry in the

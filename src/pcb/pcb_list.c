@@ -1,0 +1,239 @@
+/*
+ * pcb_list.c - PCBs as listings and explanations see them: counts, the
+ * generation-checked listing of LC-25, snapshots (LC-26) and the one-line
+ * description used in every explanation.
+ */
+#include "pcb/pcb_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define INP_F_PUBLIC (INP_F_ANONPORT | INP_F_BINDANY | INP_F_INHASHLIST | \
+                      INP_F_V6ONLY | INP_F_TIMEWAIT | INP_F_DROPPED |     \
+                      INP_F_FREED)
+
+static struct inp_pcbinfo *vnet_info(struct inp_vnet *vnet,
+                                     enum inp_proto proto)
+{
+	if (vnet == NULL || (proto != INP_PROTO_UDP && proto != INP_PROTO_TCP))
+		return NULL;
+	return vnet->pcbinfo[proto];
+}
+
+/* LC-24 */
+unsigned inp_pcb_count(struct inp_vnet *vnet, enum inp_proto proto)
+{
+	return pcbinfo_count(vnet_info(vnet, proto));
+}
+
+/* A jailed viewer sees its jail's PCBs and those of its descendants. */
+static bool jail_sees(const struct inp_cred *viewer, const struct inp_pcb *p)
+{
+	const struct inp_jail *j;
+
+	if (viewer->jail == NULL)
+		return true;
+	for (j = p->cred->jail; j != NULL; j = j->parent)
+		if (j == viewer->jail)
+			return true;
+	return false;
+}
+
+/* LC-25 step 3 visibility; the list lock keeps the label alive. */
+static bool pcb_visible(struct inp_host *host, struct inp_cred *viewer,
+                        struct inp_pcb *p)
+{
+	if (viewer == NULL)
+		return true;
+	return jail_sees(viewer, p) &&
+	       mac_pcb_check_visible(host, viewer, p) == 0;
+}
+
+/*
+ * LC-25 steps 1 and 3: gen0, n, and a reference on every visible PCB that
+ * existed at gen0 (the list lock stops in_pcbfree from dropping the
+ * attachment reference meanwhile, RC-1).
+ */
+static int list_collect(struct inp_pcbinfo *info, struct inp_cred *viewer,
+                        struct inp_pcb ***arrp, unsigned *np,
+                        uint64_t *gen0p)
+{
+	struct inp_host *host = info->vnet->host;
+	struct inp_pcb **arr, *p;
+	unsigned n, k = 0;
+
+	pthread_mutex_lock(&info->list_lock);
+	*gen0p = info->gencnt;
+	n = info->count;
+	arr = malloc((n != 0 ? n : 1) * sizeof(*arr));
+	if (arr == NULL) {
+		pthread_mutex_unlock(&info->list_lock);
+		return -ENOMEM;
+	}
+	for (p = info->list; p != NULL && k < n; p = p->list_next) {
+		if (p->gencnt > *gen0p || !pcb_visible(host, viewer, p))
+			continue;
+		pcb_ref(p);
+		arr[k++] = p;
+	}
+	pthread_mutex_unlock(&info->list_lock);
+	*arrp = arr;
+	*np = k;
+	return 0;
+}
+
+int inp_pcb_list(struct inp_vnet *vnet, enum inp_proto proto,
+                 struct inp_cred *viewer,
+                 inp_pcb_list_fn fn, void *arg, bool *changed)
+{
+	struct inp_pcbinfo *info = vnet_info(vnet, proto);
+	struct inp_pcb_info snap;
+	struct inp_pcb **arr;
+	uint64_t gen0;
+	unsigned n, i;
+	int listed = 0, stop = 0, error;
+
+	if (info == NULL || fn == NULL)
+		return -EINVAL;
+	error = list_collect(info, viewer, &arr, &n, &gen0);
+	if (error != 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		struct inp_pcb *p = arr[i];
+
+		pcb_rlock(p);
+		/* Step 4: a PCB freed meanwhile has a newer generation. */
+		if (stop == 0 && !(p->flags & INP_F_FREED) &&
+		    p->gencnt <= gen0) {
+			inp_pcb_get_info(p, &snap);
+			stop = fn(&snap, arg);
+			if (stop == 0)
+				listed++;
+		}
+		if (!pcb_rele_rlocked(p))      /* step 5: "gone" is unlocked */
+			pcb_unlock(p);
+	}
+	free(arr);
+	if (changed != NULL) {                 /* step 6: the trailer */
+		pthread_mutex_lock(&info->list_lock);
+		*changed = info->gencnt != gen0;
+		pthread_mutex_unlock(&info->list_lock);
+	}
+	return stop != 0 ? stop : listed;
+}
+
+/* An endpoint in the socket's family (v4-mapped for an AF_INET6 socket's
+ * IPv4 PCB), as getsockname would show it. */
+static void pcb_endpoint(const struct inp_pcb *p, const union inp_addr *a,
+                         uint16_t port, unsigned zone,
+                         struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (p->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_addr = IA4(*a);
+		sin->sin_port = port;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		if (pcb_is_v4(p))
+			in6_make_v4mapped(&sin6->sin6_addr, IA4(*a));
+		else
+			sin6->sin6_addr = a->a6;
+		sin6->sin6_scope_id = pcb_is_v4(p) ? 0 : zone;
+		sin6->sin6_port = port;
+	}
+}
+
+static enum inp_pcb_state pcb_state(const struct inp_pcb *p)
+{
+	if (p->flags & INP_F_TIMEWAIT)
+		return INP_ST_TIMEWAIT;
+	if (p->flags & INP_F_DROPPED)
+		return INP_ST_DROPPED;
+	if (p->flags & INP_LISTEN)
+		return INP_ST_LISTEN;
+	if (pcb_has_faddr(p))
+		return INP_ST_CONNECTED;
+	if (p->lport != 0 || !inp_addr_is_any(&p->laddr))
+		return INP_ST_BOUND;
+	return INP_ST_UNBOUND;
+}
+
+void inp_pcb_get_info(const struct inp_pcb *pcb, struct inp_pcb_info *info)
+{
+	if (pcb == NULL || info == NULL)
+		return;
+	memset(info, 0, sizeof(*info));
+	info->proto = pcb->proto;
+	info->family = pcb->family;
+	pcb_endpoint(pcb, &pcb->laddr, pcb->lport, pcb->lzone, &info->local);
+	pcb_endpoint(pcb, &pcb->faddr, pcb->fport, pcb->fzone,
+	             &info->foreign);
+	info->state = pcb_state(pcb);
+	info->flags = pcb->flags & INP_F_PUBLIC;
+	info->vflag = pcb->vflag;
+	info->uid = pcb->cred->uid;
+	if (pcb->cred->jail != NULL)
+		snprintf(info->jail, sizeof(info->jail), "%s",
+		         pcb->cred->jail->name);
+	memcpy(info->label, pcb->label, sizeof(info->label));
+	info->label[sizeof(info->label) - 1] = '\0';
+	info->udata = pcb->udata;
+	info->gencnt = pcb->gencnt;
+}
+
+/* "192.0.2.10:5000", "[::]:8400", "[::ffff:192.0.2.10]:8600". */
+static void fmt_endpoint(const struct inp_pcb *p, const union inp_addr *a,
+                         uint16_t port, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct in6_addr mapped;
+
+	if (p->family == AF_INET) {
+		inet_ntop(AF_INET, &IA4(*a), host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(port));
+		return;
+	}
+	if (pcb_is_v4(p)) {
+		in6_make_v4mapped(&mapped, IA4(*a));
+		inet_ntop(AF_INET6, &mapped, host, sizeof(host));
+	} else {
+		inet_ntop(AF_INET6, &a->a6, host, sizeof(host));
+	}
+	snprintf(buf, len, "[%s]:%u", host, ntohs(port));
+}
+
+const char *pcb_describe(const struct inp_pcb *p, char *buf, size_t len)
+{
+	char local[64], foreign[72] = "", label[INP_LABEL_MAX + 4] = "";
+	char who[96] = "";
+	size_t used;
+
+	if (buf == NULL || len == 0)
+		return "";
+	if (p == NULL) {
+		snprintf(buf, len, "(no PCB)");
+		return buf;
+	}
+	fmt_endpoint(p, &p->laddr, p->lport, local, sizeof(local));
+	if (pcb_has_faddr(p) || p->fport != 0) {
+		memcpy(foreign, " -> ", 5);
+		fmt_endpoint(p, &p->faddr, p->fport, foreign + 4,
+		             sizeof(foreign) - 4);
+	}
+	if (p->label[0] != '\0')
+		snprintf(label, sizeof(label), " '%s'", p->label);
+	if (p->cred->uid != 0)
+		snprintf(who, sizeof(who), " uid %u", (unsigned)p->cred->uid);
+	if (p->cred->jail != NULL) {
+		used = strlen(who);
+		snprintf(who + used, sizeof(who) - used, " jail %s",
+		         p->cred->jail->name);
+	}
+	snprintf(buf, len, "%s%c%s %s%s%s",
+	         p->proto == INP_PROTO_TCP ? "tcp" : "udp",
+	         p->family == AF_INET ? '4' : '6', label, local, foreign, who);
+	return buf;
+}

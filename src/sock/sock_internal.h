@@ -42,4 +42,26 @@ int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
 /* Free every queued datagram. */
 void sock_flush(struct inp_sock *so);
 
+/*
+ * Create a socket and its PCB (sock.c): arguments already validated by
+ * the caller.  Returns 0 with the socket's PCB still write-locked (the
+ * caller unlocks), or a negative errno with nothing allocated.  Used by
+ * inp_sock_open() and inp_sock_accept().
+ */
+int sock_create(struct inp_vnet *vnet, int family, enum inp_proto proto,
+                struct inp_cred *cred, struct inp_sock **out);
+
+/*
+ * Free the socket object once its PCB has been detached (close, TIME_WAIT,
+ * a failed accept): queued datagrams, the credential reference, memory.
+ */
+void sock_release(struct inp_sock *so);
+
+/*
+ * Free a PCB's multicast options and memberships (sockopt.c) and set
+ * p->moptions to NULL.  PCB write-locked.  The socket layer owns them: it
+ * calls this before detaching, so pcb_free() always finds NULL there.
+ */
+void sock_moptions_free(struct inp_pcb *p);
+
 #endif

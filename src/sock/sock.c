@@ -1,0 +1,341 @@
+/*
+ * sock.c - the socket object: creation and close, labels and user data,
+ * getsockname/getpeername, and the bounded receive queue that UDP
+ * delivery appends to.
+ *
+ * A socket owns exactly one PCB from inp_sock_open() until close (or
+ * TIME_WAIT, sock_proto.c) and its own credential reference.  Its receive
+ * queue has a mutex of its own so that delivery, which holds only the
+ * PCB read lock, never needs anything else of the socket (LK-4: the socket
+ * buffer lock comes after the PCB lock).
+ */
+#include "sock/sock_internal.h"
+
+#include <stdlib.h>
+
+/* Default queue bound when the host left it unset (inp_limits). */
+#define SOCK_RCVQ_DEFAULT 1024
+
+/* Default unicast TTL a protocol attach sets (LC-5). */
+#define SOCK_DEFAULT_TTL 64
+
+/* ---- creation and destruction ---------------------------------------- */
+
+static struct inp_sock *sock_new(struct inp_vnet *vnet, int family,
+                                 enum inp_proto proto, struct inp_cred *cred)
+{
+	struct inp_sock *so = calloc(1, sizeof(*so));
+
+	if (so == NULL)
+		return NULL;
+	if (pthread_mutex_init(&so->rcv_lock, NULL) != 0) {
+		free(so);
+		return NULL;
+	}
+	so->vnet = vnet;
+	so->family = family;
+	so->proto = proto;
+	so->cred = cred;
+	inp_cred_ref(cred);
+	so->rcv_max = vnet->host->limits.rcvq_max;
+	if (so->rcv_max == 0)
+		so->rcv_max = SOCK_RCVQ_DEFAULT;
+	return so;
+}
+
+void sock_release(struct inp_sock *so)
+{
+	sock_flush(so);
+	pthread_mutex_destroy(&so->rcv_lock);
+	inp_cred_rele(so->cred);
+	free(so);
+}
+
+static bool proto_valid(enum inp_proto proto)
+{
+	return proto == INP_PROTO_UDP || proto == INP_PROTO_TCP;
+}
+
+int sock_create(struct inp_vnet *vnet, int family, enum inp_proto proto,
+                struct inp_cred *cred, struct inp_sock **out)
+{
+	struct inp_sock *so;
+	struct inp_pcb *p;
+	int error;
+
+	so = sock_new(vnet, family, proto, cred);
+	if (so == NULL)
+		return -ENOMEM;
+	/* LC-1..LC-5: the PCB comes back write-locked, on the global list. */
+	error = pcb_alloc(vnet->pcbinfo[proto], family, cred, so, &p);
+	if (error != 0) {
+		sock_release(so);
+		return error;
+	}
+	so->pcb = p;
+	p->socket = so;
+	if (p->ip_ttl == 0)
+		p->ip_ttl = SOCK_DEFAULT_TTL;   /* LC-5 protocol attach */
+	*out = so;
+	return 0;
+}
+
+int inp_sock_open(struct inp_vnet *vnet, int family, enum inp_proto proto,
+                  struct inp_cred *cred, struct inp_sock **out)
+{
+	struct inp_sock *so;
+	int error;
+
+	if (vnet == NULL || out == NULL)
+		return -EINVAL;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (!proto_valid(proto))
+		return -EINVAL;
+	if (cred == NULL)
+		cred = vnet->host->root_cred;
+	if (cred == NULL || cred->host != vnet->host)
+		return -EINVAL;
+	/* A removed jail takes no new sockets (J11a keeps it from dying). */
+	if (cred->jail != NULL && cred->jail->removed)
+		return -EINVAL;
+	/* J9: a jail that disables the family refuses the socket. */
+	error = prison_check_af(cred, family);
+	if (error != 0)
+		return error;
+	error = sock_create(vnet, family, proto, cred, &so);
+	if (error != 0)
+		return error;
+	pcb_unlock(so->pcb);
+	*out = so;
+	return 0;
+}
+
+int inp_sock_close(struct inp_sock *so)
+{
+	struct inp_pcb *p;
+
+	if (so == NULL)
+		return -EINVAL;
+	p = so->pcb;
+	pcb_wlock(p);
+	/* The socket layer owns the multicast options (sockopt.c). */
+	sock_moptions_free(p);
+	/* LC-6 then LC-20: detach, then free (which unlocks). */
+	pcb_detach(p);
+	so->pcb = NULL;
+	pcb_free(p);
+	sock_release(so);
+	return 0;
+}
+
+/* ---- labels, user data, accessors ------------------------------------ */
+
+int inp_sock_set_label(struct inp_sock *so, const char *label)
+{
+	size_t n;
+
+	if (so == NULL || label == NULL)
+		return -EINVAL;
+	n = strlen(label);
+	if (n >= INP_LABEL_MAX)
+		return -EINVAL;
+	pcb_wlock(so->pcb);
+	memcpy(so->label, label, n + 1);
+	/* The PCB keeps a copy: explanations and TIME_WAIT outlive us. */
+	memcpy(so->pcb->label, label, n + 1);
+	pcb_unlock(so->pcb);
+	return 0;
+}
+
+const char *inp_sock_label(const struct inp_sock *so)
+{
+	return so != NULL ? so->label : NULL;
+}
+
+void inp_sock_set_udata(struct inp_sock *so, void *udata)
+{
+	if (so == NULL)
+		return;
+	pcb_wlock(so->pcb);
+	so->udata = udata;
+	so->pcb->udata = udata;
+	pcb_unlock(so->pcb);
+}
+
+void *inp_sock_udata(const struct inp_sock *so)
+{
+	return so != NULL ? so->udata : NULL;
+}
+
+int inp_sock_family(const struct inp_sock *so)
+{
+	return so != NULL ? so->family : -EINVAL;
+}
+
+/* An invalid protocol value for a NULL socket: callers must pass a socket. */
+enum inp_proto inp_sock_proto(const struct inp_sock *so)
+{
+	return so != NULL ? so->proto : (enum inp_proto)INP_NPROTO;
+}
+
+struct inp_pcb *inp_sock_pcb(struct inp_sock *so)
+{
+	return so != NULL ? so->pcb : NULL;
+}
+
+/* ---- getsockname / getpeername --------------------------------------- */
+
+/*
+ * Fill ss with addr:port as a socket of family `family` sees it.  An
+ * AF_INET6 socket whose PCB is IPv4 (X3, mapped connect) reports the
+ * address v4-mapped, ::ffff:a.b.c.d (§1.4).
+ */
+static void sock_addr_fill(int family, bool pcb_v4, const union inp_addr *a,
+                           uint16_t port, unsigned zone,
+                           struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = port;
+		sin->sin_addr = IA4(*a);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = port;
+		if (pcb_v4) {
+			in6_make_v4mapped(&sin6->sin6_addr, IA4(*a));
+		} else {
+			sin6->sin6_addr = IA6(*a);
+			sin6->sin6_scope_id = zone;   /* "fe80::1%em0" */
+		}
+		*len = sizeof(*sin6);
+	}
+}
+
+/* *len is output only: a sockaddr_storage always has room. */
+int inp_sock_name(struct inp_sock *so, struct sockaddr_storage *ss,
+                  socklen_t *len)
+{
+	struct inp_pcb *p;
+
+	if (so == NULL || ss == NULL || len == NULL)
+		return -EINVAL;
+	p = so->pcb;
+	pcb_rlock(p);
+	sock_addr_fill(so->family, pcb_is_v4(p), &p->laddr, p->lport, p->lzone,
+	               ss, len);
+	pcb_unlock(p);
+	return 0;
+}
+
+int inp_sock_peer(struct inp_sock *so, struct sockaddr_storage *ss,
+                  socklen_t *len)
+{
+	struct inp_pcb *p;
+
+	if (so == NULL || ss == NULL || len == NULL)
+		return -EINVAL;
+	p = so->pcb;
+	pcb_rlock(p);
+	/* §4.5: getpeername on an unconnected socket. */
+	if (!pcb_has_faddr(p)) {
+		pcb_unlock(p);
+		return -ENOTCONN;
+	}
+	sock_addr_fill(so->family, pcb_is_v4(p), &p->faddr, p->fport, p->fzone,
+	               ss, len);
+	pcb_unlock(p);
+	return 0;
+}
+
+/* ---- the receive queue ----------------------------------------------- */
+
+int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
+                const void *data, size_t len)
+{
+	struct sock_dgram *d;
+
+	if (so == NULL || info == NULL)
+		return -EINVAL;
+	/* Allocate outside the queue lock; all or nothing (UD-10 step 6). */
+	d = malloc(sizeof(*d) + len);
+	if (d == NULL)
+		return -ENOBUFS;
+	d->next = NULL;
+	d->info = *info;
+	d->info.len = len;
+	d->len = len;
+	if (len > 0) {
+		if (data != NULL)
+			memcpy(d->data, data, len);
+		else
+			memset(d->data, 0, len);
+	}
+	pthread_mutex_lock(&so->rcv_lock);
+	if (so->rcv_count >= so->rcv_max) {
+		pthread_mutex_unlock(&so->rcv_lock);
+		free(d);
+		return -ENOBUFS;
+	}
+	if (so->rcv_tail != NULL)
+		so->rcv_tail->next = d;
+	else
+		so->rcv_head = d;
+	so->rcv_tail = d;
+	so->rcv_count++;
+	pthread_mutex_unlock(&so->rcv_lock);
+	return 0;
+}
+
+void sock_flush(struct inp_sock *so)
+{
+	struct sock_dgram *d, *next;
+
+	if (so == NULL)
+		return;
+	pthread_mutex_lock(&so->rcv_lock);
+	d = so->rcv_head;
+	so->rcv_head = so->rcv_tail = NULL;
+	so->rcv_count = 0;
+	pthread_mutex_unlock(&so->rcv_lock);
+	for (; d != NULL; d = next) {
+		next = d->next;
+		free(d);
+	}
+}
+
+long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
+                   size_t buflen)
+{
+	struct sock_dgram *d;
+	size_t n;
+
+	if (so == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&so->rcv_lock);
+	d = so->rcv_head;
+	if (d != NULL) {
+		so->rcv_head = d->next;
+		if (so->rcv_head == NULL)
+			so->rcv_tail = NULL;
+		so->rcv_count--;
+	}
+	pthread_mutex_unlock(&so->rcv_lock);
+	if (d == NULL)
+		return -EAGAIN;
+	if (info != NULL)
+		*info = d->info;
+	n = 0;
+	if (buf != NULL) {
+		n = d->len < buflen ? d->len : buflen;
+		memcpy(buf, d->data, n);
+	}
+	free(d);
+	return (long)n;
+}

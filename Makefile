@@ -5,6 +5,8 @@ PREFIX  ?= /usr/local
 CMAKE_FLAGS ?=
 
 .PHONY: all check demo install deps test fuzz sanitize clean
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+          UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -20,13 +22,22 @@ check: deps
 	cmake -S . -B $(BUILD) -DINPCB_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory sanitize
 	scripts/fuzz-smoke
 
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-demo: all
-	$(BUILD)/inpcb run --explain examples/tour.pcbs
+demo: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS) >/dev/null || cmake --build $(BUILD)
+	$(BUILD)/inpcb run --explain --comments examples/tour.pcbs
+
+# Every test again under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize:
+	cmake -S . -B build-asan -DINPCB_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
+	      -DINPCB_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-asan -j $(JOBS) >/dev/null
+	cd build-asan && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
 
 install: all
 	cmake --install $(BUILD)

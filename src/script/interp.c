@@ -363,13 +363,13 @@ static struct widths text_widths(const struct script *s)
 }
 
 /* Print the lines of text (possibly several) indented under a statement. */
-static void print_indented(FILE *f, const char *prefix, const char *text)
+static void print_lines(FILE *f, const char *prefix, const char *text)
 {
 	const char *nl;
 
 	while (*text) {
 		nl = strchr(text, '\n');
-		fprintf(f, "    %s%.*s\n", prefix,
+		fprintf(f, "%s%.*s\n", prefix,
 		        (int)(nl ? (size_t)(nl - text) : strlen(text)), text);
 		text = nl ? nl + 1 : text + strlen(text);
 	}
@@ -398,6 +398,8 @@ static void report(struct interp *in, const struct stmt *st,
 	if (!f || (in->opts->quiet && !failed(v)))
 		return;
 	outcome_format(o, &st->exp, in->vnet, &res);
+	if (in->opts->comments && st->lead)
+		print_lines(f, "# ", st->lead);
 	snprintf(loc, sizeof(loc), "%u:", st->line);
 	fprintf(f, "%s:%-*s %-*s -> %s", in->script->file, w.loc, loc, w.text,
 	        st->text, sb_str(&res));
@@ -413,11 +415,13 @@ static void report(struct interp *in, const struct stmt *st,
 	}
 	fputc('\n', f);
 	if (in->note.len)
-		print_indented(f, "note: ", sb_str(&in->note));
+		print_lines(f, "    note: ", sb_str(&in->note));
 	if (in->opts->explain && (in->why.rule[0] || in->why.reason[0]))
 		fprintf(f, "    why: %s: %s\n", in->why.rule, in->why.reason);
+	if (in->opts->comments && st->tail)
+		fprintf(f, "    # %s\n", st->tail);
 	if (in->table.len && !in->opts->quiet)
-		print_indented(f, "", sb_str(&in->table));
+		print_lines(f, "    ", sb_str(&in->table));
 	sb_free(&res);
 }
 

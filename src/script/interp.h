@@ -20,6 +20,7 @@ struct interp_opts {
 	uint64_t seed;    /* the generator's seed at the start of every file */
 	bool quiet;       /* print only failures */
 	bool explain;     /* print the library's explanation under statements */
+	bool comments;    /* print the script's comments with its statements */
 	FILE *out;        /* where to print; NULL prints nothing */
 };
 

@@ -201,6 +201,8 @@ static const struct command *find_command(const char *word)
 static void stmt_free(struct stmt *st)
 {
 	free(st->text);
+	free(st->lead);
+	free(st->tail);
 	expect_free(&st->exp);
 	if (st->kind == ST_JAIL_CREATE)
 		free(st->u.jail);
@@ -279,6 +281,45 @@ static int script_append(struct script *s, struct stmt *st)
 	return 0;
 }
 
+/*
+ * The comment of a line ("# ..." up to the end), without the '#' and the
+ * blanks around it; NULL when the line has none.  Comments are kept for
+ * narration (`inpcb run --comments`), never interpreted.
+ */
+static char *line_comment(const char *line, size_t len)
+{
+	const char *hash = memchr(line, '#', len);
+	size_t n;
+
+	if (!hash)
+		return NULL;
+	n = len - (size_t)(hash - line) - 1;
+	line = hash + 1;
+	while (n && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\r'))
+		n--;
+	return strndup(line, n);
+}
+
+/* Add a full-line comment to the block that will lead the next statement. */
+static int pending_add(struct script *s, char *comment)
+{
+	size_t old = s->pending ? strlen(s->pending) : 0;
+	char *p = realloc(s->pending, old + strlen(comment) + 2);
+
+	if (!p) {
+		free(comment);
+		return -ENOMEM;
+	}
+	if (old)
+		p[old++] = '\n';
+	strcpy(p + old, comment);
+	s->pending = p;
+	free(comment);
+	return 0;
+}
+
 /* Parse one line: append a statement or record a diagnostic. */
 static int parse_one(struct script *s, struct lex_line *ln, const char *line,
                      size_t len, unsigned lineno, struct parse_diags *d)
@@ -291,11 +332,18 @@ static int parse_one(struct script *s, struct lex_line *ln, const char *line,
 		diag_add(d, lineno, err);
 		return 0;
 	}
-	if (ln->ntok == 0)
-		return 0;
+	if (ln->ntok == 0) {
+		char *c = line_comment(line, len);
+		return c ? pending_add(s, c) : 0;
+	}
 	memset(&st, 0, sizeof(st));
 	st.line = lineno;
 	rc = parse_stmt(ln, &st, err);
+	if (rc == 0) {
+		st.lead = s->pending;
+		s->pending = NULL;
+		st.tail = line_comment(line, len);
+	}
 	if (rc == 0 && d->total == 0 && s->n >= SCRIPT_STMTS_MAX) {
 		snprintf(err, sizeof(err), "too many statements (max %d)",
 		         SCRIPT_STMTS_MAX);
@@ -413,6 +461,7 @@ void script_free(struct script *s)
 		stmt_free(&s->v[i]);
 	free(s->v);
 	free(s->file);
+	free(s->pending);
 	free(s);
 }
 

@@ -56,6 +56,8 @@ struct stmt {
 	enum stmt_kind kind;
 	unsigned line;
 	char *text;                   /* the statement as printed */
+	char *lead;                   /* comment lines before it, or NULL */
+	char *tail;                   /* its trailing comment, or NULL */
 	struct expect exp;
 	char name[SCRIPT_NAME_MAX];
 	char name2[SCRIPT_NAME_MAX];
@@ -118,6 +120,7 @@ struct script {
 	char *file;
 	struct stmt *v;
 	size_t n, cap;
+	char *pending;                /* comment lines not yet attached */
 };
 
 /* Diagnostics of a file that did not parse. */

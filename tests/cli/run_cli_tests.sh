@@ -99,6 +99,14 @@ expect_in "$OUT" "    why: " "--explain"
 run run "$DIR/pass.pcbs"
 expect_not_in "$OUT" "why:" "without --explain"
 
+# ---- --comments: the script's comments are narrated ----------------------
+run run --comments "$DIR/pass.pcbs"
+expect_status 0 "--comments"
+expect_in "$OUT" "# CLI fixture: every statement holds" "--comments (lead)"
+expect_in "$OUT" "    # a query: printed, not counted" "--comments (trailing)"
+run run "$DIR/pass.pcbs"
+expect_not_in "$OUT" "# a query" "without --comments"
+
 # ---- --seed: reproducible runs -------------------------------------------
 run run --seed 7 "$DIR/seeded.pcbs"
 expect_status 0 "--seed 7"

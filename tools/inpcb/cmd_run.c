@@ -29,11 +29,12 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: inpcb run [--seed N|random] [-q] [--explain] "
-	        "FILE.pcbs|DIR ...\n"
+	        "[--comments] FILE.pcbs|DIR ...\n"
 	        "  --seed N     seed of the random generator (default %llu);\n"
 	        "               'random' picks one and prints it on stderr\n"
 	        "  -q           print only failing statements and the totals\n"
 	        "  --explain    print the rule that decided each statement\n"
+	        "  --comments   print the script's comments with its statements\n"
 	        "A directory runs every *.pcbs file in it, in name order.\n",
 	        (unsigned long long)INTERP_DEFAULT_SEED);
 }
@@ -165,6 +166,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->opts.quiet = true;
 		} else if (strcmp(s, "--explain") == 0) {
 			a->opts.explain = true;
+		} else if (strcmp(s, "--comments") == 0) {
+			a->opts.comments = true;
 		} else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
 			return 1;
 		} else if (strncmp(s, "--seed=", 7) == 0) {

@@ -1,6 +1,6 @@
 /*
  * base.h - small helpers every module of the library uses: explanations,
- * address helpers, the host's clock and random source.
+ * address helpers, object names, the host's clock and random source.
  */
 #ifndef INPCB_BASE_H
 #define INPCB_BASE_H
@@ -97,5 +97,15 @@ bool in6_prefix_match(const struct in6_addr *a, const struct in6_addr *b,
 
 /* Validate a sockaddr of the given length; returns its family or -errno. */
 int sockaddr_check(const struct sockaddr *sa, socklen_t len);
+
+/*
+ * Names of interfaces, vnets and jails (name.c): [A-Za-z0-9_.-]+, shorter
+ * than INP_NAME_MAX.  NAME_LETTER_FIRST: the first character is a letter
+ * or '_' (interfaces).  NAME_DOTTED: '.' separates non-empty components
+ * (jails: "parent.child").
+ */
+#define NAME_LETTER_FIRST 0x1
+#define NAME_DOTTED       0x2
+bool name_is_valid(const char *name, unsigned rules);
 
 #endif

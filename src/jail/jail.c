@@ -53,32 +53,6 @@ void jail_drop(struct inp_jail *jail)
 
 /* ---- names ----------------------------------------------------------- */
 
-/* Dot-separated components of [A-Za-z0-9_-]+ (J10: "parent.child"). */
-static bool jail_name_ok(const char *name)
-{
-	size_t i, len, comp = 0;
-
-	if (name == NULL)
-		return false;
-	len = strnlen(name, INP_NAME_MAX);
-	if (len == 0 || len >= INP_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-		if (c == '.') {
-			if (comp == 0)
-				return false;
-			comp = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-		comp++;
-	}
-	return comp != 0;
-}
-
 static struct inp_jail *jail_lookup_locked(struct inp_host *host,
                                            const char *name, size_t len)
 {
@@ -188,11 +162,6 @@ static int prison_af_fill(struct prison_af *paf, int af,
 	return 0;
 }
 
-static const struct prison_af *jail_af(const struct inp_jail *j, int af)
-{
-	return af == AF_INET ? &j->ip4 : &j->ip6;
-}
-
 static bool paf_has(const struct prison_af *paf, int af, const void *a)
 {
 	if (paf->n == 0)
@@ -209,8 +178,7 @@ static bool paf_has(const struct prison_af *paf, int af, const void *a)
 	               sizeof(struct in6_addr), cmp_in6) != NULL;
 }
 
-/* The jail whose own setting for af applies to j (NULL: the host). */
-static const struct inp_jail *jail_owner(const struct inp_jail *j, int af)
+const struct inp_jail *jail_owner(const struct inp_jail *j, int af)
 {
 	while (j != NULL && jail_af(j, af)->mode == INP_JAIL_INHERIT)
 		j = j->parent;
@@ -378,8 +346,9 @@ int inp_jail_create(struct inp_host *host, struct inp_vnet *vnet,
 	struct inp_jail *j;
 	int rc;
 
+	/* Dot-separated components of [A-Za-z0-9_-]+ (J10: "parent.child"). */
 	if (host == NULL || vnet == NULL || vnet->host != host ||
-	    !jail_name_ok(name))
+	    !name_is_valid(name, NAME_DOTTED))
 		return -EINVAL;
 	if (params == NULL) {
 		inp_jail_params_init(&defaults);

@@ -45,6 +45,19 @@ struct inp_cred {
 	unsigned privs;                 /* INP_PRIV_* after defaults */
 };
 
+/* A jail's own setting for af (AF_INET, else AF_INET6). */
+static inline const struct prison_af *jail_af(const struct inp_jail *j,
+                                              int af)
+{
+	return af == AF_INET ? &j->ip4 : &j->ip6;
+}
+
+/*
+ * The jail whose own setting for af applies to j: j or the first ancestor
+ * that does not inherit af (NULL: the host, unrestricted).
+ */
+const struct inp_jail *jail_owner(const struct inp_jail *j, int af);
+
 /*
  * The jail whose setting applies to family af for cred: walk up from the
  * credential's jail over INHERIT jails.  NULL means unrestricted (the host).

@@ -111,44 +111,66 @@ void mac_pcb_destroy_label(struct inp_host *host, struct inp_pcb *p)
 	p->mac_label = NULL;
 }
 
+/*
+ * One policy's answer to a check hook: 0 when the policy has no such hook.
+ * label is the policy's label on the PCB (NULL when it labels none).
+ */
+typedef int (*mac_check_fn)(const struct inp_mac_ops *ops, void *ctx,
+                            void *label, const void *args);
+
+/* Ask every policy and combine the refusals by MAC-3's precedence. */
+static int mac_check(struct inp_host *host, struct inp_pcb *p,
+                     mac_check_fn check, const void *args)
+{
+	void **labels = pcb_labels(p);
+	int err = 0;
+	unsigned i;
+
+	for (i = 0; i < host->n_mac; i++)
+		err = mac_error_select(err, errno_abs(check(host->mac[i].ops,
+		          host->mac[i].ctx, labels ? labels[i] : NULL, args)));
+	return -err;
+}
+
+struct deliver_args {
+	const struct sockaddr *src;
+	size_t len;
+};
+
+static int ask_deliver(const struct inp_mac_ops *ops, void *ctx,
+                       void *label, const void *args)
+{
+	const struct deliver_args *a = args;
+
+	if (ops->check_deliver == NULL)
+		return 0;
+	return ops->check_deliver(ctx, label, a->src, a->len);
+}
+
+static int ask_visible(const struct inp_mac_ops *ops, void *ctx,
+                       void *label, const void *viewer)
+{
+	if (ops->check_visible == NULL)
+		return 0;
+	return ops->check_visible(ctx, viewer, label);
+}
+
 /* MAC-1 inpcb_check_deliver: a refusal is a silent drop by the caller. */
 int mac_pcb_check_deliver(struct inp_host *host, struct inp_pcb *p,
                           const struct sockaddr *src, size_t len)
 {
-	void **labels;
-	int err = 0;
-	unsigned i;
+	struct deliver_args args = { src, len };
 
 	if (host->n_mac == 0)
 		return 0;
-	labels = pcb_labels(p);
-	for (i = 0; i < host->n_mac; i++) {
-		const struct inp_mac_ops *ops = host->mac[i].ops;
-		if (ops->check_deliver == NULL)
-			continue;
-		err = mac_error_select(err, errno_abs(ops->check_deliver(
-		          host->mac[i].ctx, labels ? labels[i] : NULL, src, len)));
-	}
-	return -err;
+	return mac_check(host, p, ask_deliver, &args);
 }
 
 /* MAC-1 inpcb_check_visible: a refusal omits the PCB from listings. */
 int mac_pcb_check_visible(struct inp_host *host, const struct inp_cred *viewer,
                           struct inp_pcb *p)
 {
-	void **labels;
-	int err = 0;
-	unsigned i;
-
 	if (host->n_mac == 0)
 		return 0;
-	labels = pcb_labels(p);
-	for (i = 0; i < host->n_mac; i++) {
-		const struct inp_mac_ops *ops = host->mac[i].ops;
-		if (ops->check_visible == NULL)
-			continue;
-		err = mac_error_select(err, errno_abs(ops->check_visible(
-		          host->mac[i].ctx, viewer, labels ? labels[i] : NULL)));
-	}
-	return -err;
+	return mac_check(host, p, ask_visible, viewer);
 }

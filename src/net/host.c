@@ -72,12 +72,10 @@ int inp_host_create(const struct inp_host_ops *ops,
 static bool host_has_pcbs(const struct inp_host *host)
 {
 	const struct inp_vnet *v;
-	int p;
 
 	for (v = host->vnets; v != NULL; v = v->next)
-		for (p = 0; p < INP_NPROTO; p++)
-			if (v->pcbinfo[p] != NULL && pcbinfo_count(v->pcbinfo[p]) != 0)
-				return true;
+		if (vnet_has_pcbs(v))
+			return true;
 	return false;
 }
 

@@ -230,9 +230,14 @@ bool ifa_is_bindable_in6(struct inp_vnet *vnet, const struct in6_addr *a,
 	return ok;
 }
 
-/* C6: the first IPv4 address in configuration order (127.0.0.1 at first). */
-bool vnet_primary_in4(struct inp_vnet *vnet, struct in_addr *out,
-                      struct inp_ifnet **ifp)
+/*
+ * C6: the first IPv4 address in configuration order (127.0.0.1 at first),
+ * with its broadcast address (255.255.255.255 when it has none;
+ * has_broadcast is false on an interface without INP_IFF_BROADCAST) and
+ * its interface.  NULL outputs are skipped.
+ */
+static bool primary4(struct inp_vnet *vnet, struct in_addr *addr,
+                     struct in_addr *bcast, struct inp_ifnet **ifp)
 {
 	struct inp_ifaddr *ifa;
 
@@ -243,13 +248,28 @@ bool vnet_primary_in4(struct inp_vnet *vnet, struct in_addr *out,
 		if (ifa->family == AF_INET)
 			break;
 	if (ifa != NULL) {
-		if (out != NULL)
-			*out = ifa->u.in.addr;
+		if (addr != NULL)
+			*addr = ifa->u.in.addr;
+		if (bcast != NULL)
+			bcast->s_addr = ifa->u.in.has_broadcast ?
+			                ifa->u.in.broadaddr.s_addr : INADDR_BROADCAST;
 		if (ifp != NULL)
 			*ifp = ifa->ifp;
 	}
 	pthread_mutex_unlock(&vnet->cfg_lock);
 	return ifa != NULL;
+}
+
+bool vnet_primary_in4(struct inp_vnet *vnet, struct in_addr *out,
+                      struct inp_ifnet **ifp)
+{
+	return primary4(vnet, out, NULL, ifp);
+}
+
+bool vnet_primary_bcast_in4(struct inp_vnet *vnet, struct in_addr *addr,
+                            struct in_addr *bcast)
+{
+	return primary4(vnet, addr, bcast, NULL);
 }
 
 /*

@@ -8,27 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* [A-Za-z_][A-Za-z0-9_.-]*, shorter than INP_NAME_MAX. */
-static bool ifname_ok(const char *name)
-{
-	size_t i, len;
-
-	if (name == NULL)
-		return false;
-	len = strnlen(name, INP_NAME_MAX);
-	if (len == 0 || len >= INP_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		             c == '_';
-		bool other = (c >= '0' && c <= '9') || c == '.' || c == '-';
-		if (!alpha && (i == 0 || !other))
-			return false;
-	}
-	return true;
-}
-
 static struct inp_ifnet *if_find_locked(struct inp_vnet *vnet,
                                         const char *name)
 {
@@ -46,7 +25,8 @@ int inp_if_create(struct inp_vnet *vnet, const char *name,
 	struct inp_ifnet *ifp, **tail;
 	int rc = 0;
 
-	if (vnet == NULL || !ifname_ok(name))
+	/* [A-Za-z_][A-Za-z0-9_.-]*: no digit, '.' or '-' first. */
+	if (vnet == NULL || !name_is_valid(name, NAME_LETTER_FIRST))
 		return -EINVAL;
 	pthread_mutex_lock(&vnet->cfg_lock);
 	if (if_find_locked(vnet, name) != NULL)

@@ -145,7 +145,10 @@ struct inp_ifaddr {
 	} u;
 };
 
-/* Find helpers, cfg_lock held by the caller or not: they take it. */
+/*
+ * Find helpers: they take cfg_lock (the caller must not hold it) and
+ * return a referenced address (ifa_rele()) or NULL.
+ */
 struct inp_ifaddr *ifa_find_in4(struct inp_vnet *vnet, struct in_addr a);
 struct inp_ifaddr *ifa_find_in6(struct inp_vnet *vnet,
                                 const struct in6_addr *a, unsigned scope_if);
@@ -163,6 +166,12 @@ bool ifa_is_bindable_in6(struct inp_vnet *vnet, const struct in6_addr *a,
 /* The vnet's primary IPv4 address (first configured); false if none. */
 bool vnet_primary_in4(struct inp_vnet *vnet, struct in_addr *out,
                       struct inp_ifnet **ifp);
+/*
+ * The same address (C6) with its broadcast address, 255.255.255.255 when
+ * it has none (a point-to-point, /31, /32 or loopback address).
+ */
+bool vnet_primary_bcast_in4(struct inp_vnet *vnet, struct in_addr *addr,
+                            struct in_addr *bcast);
 
 /*
  * IPv4 broadcast test for delivery (UD-4): 255.255.255.255, 0.0.0.0, or,
@@ -225,6 +234,8 @@ struct inp_ifaddr *ifa_find_net_in4(struct inp_vnet *vnet, struct in_addr a);
 
 /* vnet.c: tear a vnet down, no checks (host destruction; host lock held). */
 void vnet_free(struct inp_vnet *vnet);
+/* vnet.c: a PCB (TIME_WAIT included) remains in a table (host lock held). */
+bool vnet_has_pcbs(const struct inp_vnet *vnet);
 
 /* route.c: install / withdraw the routes an address brings (IF-6). */
 int rt_ifa_added(struct inp_vnet *vnet, struct inp_ifaddr *ifa);

@@ -371,6 +371,7 @@ int rt_ifa_added(struct inp_vnet *vnet, struct inp_ifaddr *ifa)
 	struct rtable *rt = vnet_rt(vnet, ifa->family);
 	struct rt_entry tmpl[2], *add[2] = { NULL, NULL };
 	unsigned n, i, need = 0;
+	int rc = 0;
 
 	n = ifa_route_templates(vnet, ifa, tmpl);
 	for (i = 0; i < n; i++) {
@@ -378,25 +379,24 @@ int rt_ifa_added(struct inp_vnet *vnet, struct inp_ifaddr *ifa)
 		            tmpl[i].kind, false) != NULL)
 			continue;
 		add[i] = malloc(sizeof(*add[i]));
-		if (add[i] == NULL)
-			goto nomem;
+		if (add[i] == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
 		*add[i] = tmpl[i];
 		add[i]->src = ifa;
 		need++;
 	}
-	if (rt->n + need > rt->max_routes) {
-		for (i = 0; i < n; i++)
+	if (rc == 0 && rt->n + need > rt->max_routes)
+		rc = -ENOBUFS;
+	/* All or nothing. */
+	for (i = 0; i < n; i++) {
+		if (rc != 0)
 			free(add[i]);
-		return -ENOBUFS;
-	}
-	for (i = 0; i < n; i++)
-		if (add[i] != NULL)
+		else if (add[i] != NULL)
 			rt_link(rt, add[i]);
-	return 0;
-nomem:
-	for (i = 0; i < n; i++)
-		free(add[i]);
-	return -ENOMEM;
+	}
+	return rc;
 }
 
 /* Another configured address that installs the same route as e, or NULL. */

@@ -11,25 +11,6 @@
 
 #define NS_PER_SEC 1000000000ull
 
-/* Names as for interfaces: [A-Za-z0-9_.-]+, shorter than INP_NAME_MAX. */
-static bool vnet_name_ok(const char *name)
-{
-	size_t i, len;
-
-	if (name == NULL)
-		return false;
-	len = strnlen(name, INP_NAME_MAX);
-	if (len == 0 || len >= INP_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static struct inp_vnet *vnet_lookup_locked(struct inp_host *host,
                                            const char *name)
 {
@@ -118,7 +99,8 @@ int inp_vnet_create(struct inp_host *host, const char *name,
 	struct inp_vnet *vnet, **tail;
 	int rc;
 
-	if (host == NULL || !vnet_name_ok(name))
+	/* [A-Za-z0-9_.-]+ */
+	if (host == NULL || !name_is_valid(name, 0))
 		return -EINVAL;
 	pthread_mutex_lock(&host->lock);
 	if (vnet_lookup_locked(host, name) != NULL) {
@@ -162,15 +144,14 @@ struct inp_host *inp_vnet_host(const struct inp_vnet *vnet)
 	return vnet != NULL ? vnet->host : NULL;
 }
 
-/* VN-5: no PCB (TIME_WAIT included) and no jail may remain. */
-static bool vnet_busy(const struct inp_vnet *vnet)
+bool vnet_has_pcbs(const struct inp_vnet *vnet)
 {
 	int p;
 
 	for (p = 0; p < INP_NPROTO; p++)
 		if (vnet->pcbinfo[p] != NULL && pcbinfo_count(vnet->pcbinfo[p]) != 0)
 			return true;
-	return vnet->n_jails != 0;
+	return false;
 }
 
 int inp_vnet_destroy(struct inp_vnet *vnet)
@@ -182,7 +163,8 @@ int inp_vnet_destroy(struct inp_vnet *vnet)
 		return -EINVAL;
 	host = vnet->host;
 	pthread_mutex_lock(&host->lock);
-	if (vnet_busy(vnet)) {
+	/* VN-5: no PCB (TIME_WAIT included) and no jail may remain. */
+	if (vnet_has_pcbs(vnet) || vnet->n_jails != 0) {
 		pthread_mutex_unlock(&host->lock);
 		return -EBUSY;
 	}

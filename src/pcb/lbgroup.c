@@ -12,8 +12,8 @@
  *
  * Writers hold the hash lock for writing and readers hold it for reading,
  * so arrays can be reallocated and groups freed at once.  LB-8 notes that
- * lockless readers need the old array kept for a grace period: the RCU
- * issue must defer those frees.
+ * lockless readers need the old array kept for a grace period: under RCU
+ * those frees must be deferred.
  */
 #include "pcb/pcb_internal.h"
 #include "pcb/pcb_jhash.h"

@@ -3,7 +3,7 @@
  * reference count that decides when its memory goes (spec LC-1..LC-22,
  * RC-1..RC-12).
  *
- * Memory reclamation in this issue (read this before changing a release):
+ * Memory reclamation (read this before changing a release):
  *
  * Lookups follow the 2011 locked protocol (LK-9): find the PCB under the
  * hash read lock, take a reference, drop the hash lock, lock the PCB, then
@@ -18,20 +18,14 @@
  * safe.  Decrementing first would reopen the RC-12 hole (another reader
  * frees while we still have to unlock).
  *
- * The next issue makes lookups lockless under RCU: a reader may then reach
- * a PCB whose count is already zero, so the final release must defer the
- * free with call_rcu() (RC-12, RC-17) instead of calling free() here.
+ * Once lookups are lockless under RCU, a reader may reach a PCB whose
+ * count is already zero, so the final release must then defer the free
+ * with call_rcu() (RC-12, RC-17) instead of calling free() here.
  */
 #include "pcb/pcb_internal.h"
 #include "sock/sock_internal.h"
 
 #include <stdlib.h>
-
-/* LC-2: the per-table PCB limit (0 in the limits means the default). */
-static unsigned pcb_limit(const struct inp_host *host)
-{
-	return host->limits.max_pcbs != 0 ? host->limits.max_pcbs : 65536;
-}
 
 /*
  * LC-3 step 4, [cur] flavour (1.4): an AF_INET6 socket speaks IPv6 and,
@@ -69,7 +63,8 @@ static int pcb_link_list(struct inp_pcb *p)
 	struct inp_pcbinfo *info = p->info;
 
 	pthread_mutex_lock(&info->list_lock);
-	if (info->count >= pcb_limit(pcb_vnet(p)->host)) {
+	/* LC-2: the per-table limit (inp_host_create filled in defaults). */
+	if (info->count >= pcb_vnet(p)->host->limits.max_pcbs) {
 		pthread_mutex_unlock(&info->list_lock);
 		return -ENOBUFS;
 	}
@@ -285,4 +280,13 @@ bool pcb_rele_rlocked(struct inp_pcb *p)
 bool pcb_rele_wlocked(struct inp_pcb *p)
 {
 	return pcb_rele(p);
+}
+
+bool pcb_lock_and_rele(struct inp_pcb *p, bool wlock)
+{
+	if (wlock)
+		pcb_wlock(p);
+	else
+		pcb_rlock(p);
+	return !pcb_rele(p);
 }

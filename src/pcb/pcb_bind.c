@@ -241,7 +241,7 @@ static int bind_commit(const struct bind_req *b)
 		explain(b->why, "B13", "the tables refused the PCB (%d)", rc);
 		return rc;
 	}
-	p->flags |= INP_F_INHASHLIST;
+	/* B14: pcb_insert() set INP_F_INHASHLIST. */
 	if (b->port == 0)
 		p->flags |= INP_F_ANONPORT;      /* P11 */
 	explain(b->why, "B14", "bound %s%s", pcb_describe(p, desc,
@@ -249,17 +249,23 @@ static int bind_commit(const struct bind_req *b)
 	return 0;
 }
 
-/* B10-B14 for the IPv4 path, atomically under the hash write lock. */
-static int bind_locked4(struct bind_req *b)
+/*
+ * B10-B14 atomically under the hash write lock: T1 and R1-R4 in the view
+ * of the request, then X2 when binding '::' also claims 0.0.0.0 (the
+ * IPv6 path of a dual-stack socket).
+ */
+static int bind_locked(struct bind_req *b, bool dualstack)
 {
 	struct inp_pcbinfo *info = b->p->info;
 	int rc = 0;
 
 	hash_wlock(info);
 	if (b->port != 0) {
-		rc = bind_theft(b, AF_INET, &b->laddr, "");
+		rc = bind_theft(b, b->af, &b->laddr, "");
 		if (rc == 0)
 			rc = bind_reuse(b);
+		if (rc == 0 && dualstack)
+			rc = bind_dualstack(b);
 	}
 	if (rc == 0)
 		rc = bind_commit(b);
@@ -306,7 +312,7 @@ int pcb_bind4(struct inp_pcb *p, struct in_addr addr, uint16_t port,
 	if (rc == 0)
 		rc = bind_reserved(&b);
 	if (rc == 0)
-		rc = bind_locked4(&b);
+		rc = bind_locked(&b, false);
 	return rc;
 }
 
@@ -346,28 +352,6 @@ static int bind_class6(const struct bind_req *b, const struct in6_addr *a,
 	return -EADDRNOTAVAIL;
 }
 
-/* T1 and R1-R4 on the IPv6 view, then X2, all under the hash lock. */
-static int bind_locked6(struct bind_req *b)
-{
-	struct inp_pcbinfo *info = b->p->info;
-	bool dual = inp_addr_is_any(&b->laddr) &&
-	            !(b->p->flags & INP_F_V6ONLY);
-	int rc = 0;
-
-	hash_wlock(info);
-	if (b->port != 0) {
-		rc = bind_theft(b, AF_INET6, &b->laddr, "");
-		if (rc == 0)
-			rc = bind_reuse(b);
-		if (rc == 0 && dual)
-			rc = bind_dualstack(b);
-	}
-	if (rc == 0)
-		rc = bind_commit(b);
-	hash_unlock(info);
-	return rc;
-}
-
 int pcb_bind6(struct inp_pcb *p, const struct in6_addr *addr,
               unsigned scope_id, uint16_t port, struct inp_cred *cred,
               struct inp_explain *why)
@@ -400,6 +384,7 @@ int pcb_bind6(struct inp_pcb *p, const struct in6_addr *addr,
 	if (rc == 0)
 		rc = bind_reserved(&b);
 	if (rc == 0)
-		rc = bind_locked6(&b);
+		rc = bind_locked(&b, inp_addr_is_any(&b.laddr) &&
+		                     !(p->flags & INP_F_V6ONLY));
 	return rc;
 }

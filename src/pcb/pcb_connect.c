@@ -38,31 +38,6 @@ static int conn_check_pcb(const struct inp_pcb *p, uint16_t fport,
 }
 
 /*
- * The vnet's primary IPv4 address (first configured) and, if its
- * interface is broadcast-capable, that address's broadcast address.
- */
-static bool primary_in4(struct inp_vnet *vnet, struct in_addr *addr,
-                        struct in_addr *bcast, bool *has_bcast)
-{
-	struct inp_ifaddr *ifa;
-	bool found = false;
-
-	pthread_mutex_lock(&vnet->cfg_lock);
-	for (ifa = vnet->addrs; ifa != NULL; ifa = ifa->v_next) {
-		if (ifa->family != AF_INET || !ifa->linked)
-			continue;
-		*addr = ifa->u.in.addr;
-		*bcast = ifa->u.in.broadaddr;
-		*has_bcast = ifa->u.in.has_broadcast &&
-		             (ifa->ifp->flags & INP_IFF_BROADCAST);
-		found = true;
-		break;
-	}
-	pthread_mutex_unlock(&vnet->cfg_lock);
-	return found;
-}
-
-/*
  * C6 (V10): 0.0.0.0 and 255.255.255.255 are destinations only with
  * net.inet.ip.connect_inaddr_wild; 0.0.0.0 then means the primary address
  * (a jailed caller's own primary, J7) and 255.255.255.255 the primary
@@ -73,14 +48,13 @@ static int conn_special4(struct inp_pcb *p, struct in_addr *faddr,
 {
 	struct vnet_sysctls sc;
 	struct in_addr prim, bcast;
-	bool has_bcast;
 	int rc;
 
 	if (!in4_is_any(*faddr) && !in4_is_bcast_all(*faddr))
 		return 0;
 	pcb_sysctls(pcb_vnet(p), &sc);
 	if (!sc.connect_inaddr_wild ||
-	    !primary_in4(pcb_vnet(p), &prim, &bcast, &has_bcast)) {
+	    !vnet_primary_bcast_in4(pcb_vnet(p), &prim, &bcast)) {
 		explain(why, "C6", "%s is not a destination "
 		        "(net.inet.ip.connect_inaddr_wild=%ld)",
 		        in4_is_any(*faddr) ? "0.0.0.0" : "255.255.255.255",
@@ -88,8 +62,7 @@ static int conn_special4(struct inp_pcb *p, struct in_addr *faddr,
 		return -ENETUNREACH;
 	}
 	if (in4_is_bcast_all(*faddr)) {
-		if (has_bcast)
-			*faddr = bcast;
+		*faddr = bcast;
 		return 0;
 	}
 	*faddr = prim;
@@ -154,7 +127,7 @@ static int conn_commit(struct inp_pcb *p, const struct conn_plan *c)
 		if (p->flags2 & INP_INLBGROUP)
 			lbgroup_leave(p);
 	}
-	p->flags |= INP_F_INHASHLIST | INP_CONNECTED;
+	p->flags |= INP_CONNECTED;     /* INP_F_INHASHLIST: pcb_insert/rehash */
 	if (c->anon)
 		p->flags |= INP_F_ANONPORT;                  /* P11 */
 	return 0;

@@ -59,8 +59,7 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
 	info = calloc(1, sizeof(*info));
 	if (info == NULL)
 		return -ENOMEM;
-	n = hash_buckets(vnet->host->limits.max_pcbs != 0 ?
-	                 vnet->host->limits.max_pcbs : 65536);
+	n = hash_buckets(vnet->host->limits.max_pcbs);
 	if (pcbhash_init(&info->exact, n) != 0 ||
 	    pcbhash_init(&info->wild, n) != 0 ||
 	    pcbhash_init(&info->porthash, n) != 0 ||
@@ -178,8 +177,8 @@ static void port_unlink(struct inp_pcb *p)
  * wildcard, 4 wildcard of an AF_INET6 socket that takes IPv4 (dual-stack
  * '::' or '::ffff:0.0.0.0': rank 5 for IPv4 packets).  Jailed means
  * jailed for the family the PCB speaks.  For IPv4 packets this order is
- * the rank order, so a first-match reader (the lockless lookups of the
- * next issue) gets the right PCB.
+ * the rank order, so a first-match reader (a lockless lookup) gets the
+ * right PCB.
  */
 static unsigned wild_class(const struct inp_pcb *p)
 {

@@ -173,6 +173,32 @@ static inline struct inp_vnet *pcb_vnet(const struct inp_pcb *p)
 /* "udp4 'a' 192.0.2.10:5000 uid 1001": for explanations. */
 const char *pcb_describe(const struct inp_pcb *p, char *buf, size_t len);
 
+/* ---- walks of the global list (pcb_list.c) --------------------------- */
+
+/*
+ * Whether a walk wants p; runs under the list lock and may update fields
+ * the list lock covers.
+ */
+typedef bool (*pcb_keep_fn)(struct inp_pcb *p, void *arg);
+
+/*
+ * The first half of every full walk (listings, TIME_WAIT expiry, UDP
+ * fan-out): a reference on every PCB of info's list that keep accepts
+ * (NULL: all), newest first (LC-27).  Only the list lock is held, and only
+ * for this: pcb_free() takes it while holding a PCB write lock (LK-12), so
+ * blocking on a PCB lock under it could deadlock; the references keep the
+ * PCBs' memory until each is locked with pcb_lock_and_rele() (RC-1).
+ *
+ * The array is buf when the list fits in nbuf entries, else malloc'd (the
+ * caller frees it when it is not buf); NULL when memory is short, with
+ * nothing referenced.  *np gets the count and *gen0 (may be NULL) the
+ * table's generation at the time of the snapshot.
+ */
+struct inp_pcb **pcb_list_snapshot(struct inp_pcbinfo *info, pcb_keep_fn keep,
+                                   void *arg, struct inp_pcb **buf,
+                                   unsigned nbuf, unsigned *np,
+                                   uint64_t *gen0);
+
 /* ---- lifecycle (pcb_alloc.c) ---------------------------------------- */
 
 /* in_pcballoc: LC-1..LC-5; returns the PCB write-locked. */
@@ -187,6 +213,14 @@ void pcb_free(struct inp_pcb *p);
 void pcb_ref(struct inp_pcb *p);
 bool pcb_rele_rlocked(struct inp_pcb *p);
 bool pcb_rele_wlocked(struct inp_pcb *p);
+/*
+ * LK-9: lock p (wlock: for writing) and release the reference the caller
+ * took to reach it without its lock (a lookup, a list snapshot).  false:
+ * p was freed meanwhile and is gone (unlocked already, do not touch).
+ * true: locked and not freed; the attachment reference keeps it while
+ * the lock is held.
+ */
+bool pcb_lock_and_rele(struct inp_pcb *p, bool wlock);
 
 /* ---- hash tables (pcb_hash.c); hash_lock held for writing ----------- */
 
@@ -207,6 +241,14 @@ uint32_t pcb_hash_exact(const struct inp_pcbinfo *info,
 uint32_t pcb_hash_port(const struct inp_pcbinfo *info, uint16_t lport);
 
 /* ---- lookups (pcb_lookup.c, pcb_lookup_local.c) --------------------- */
+
+/*
+ * A packet's address as the PCB stores it (IPv4 in 4in6 form) and its
+ * port in network order; sa is an AF_INET or AF_INET6 sockaddr of its
+ * full size, checked by the caller.
+ */
+void pcb_addr_from_sa(const struct sockaddr *sa, union inp_addr *a,
+                      uint16_t *port);
 
 /*
  * in_pcblookup_local (5.5, LL1/LL2): a PCB using laddr:lport in family

@@ -1,7 +1,8 @@
 /*
  * pcb_list.c - PCBs as listings and explanations see them: counts, the
- * generation-checked listing of LC-25, snapshots (LC-26) and the one-line
- * description used in every explanation.
+ * snapshot walk of the global list that listings, TIME_WAIT expiry and
+ * UDP fan-out share, the generation-checked listing of LC-25, snapshots
+ * (LC-26) and the one-line description used in every explanation.
  */
 #include "pcb/pcb_internal.h"
 
@@ -26,6 +27,36 @@ unsigned inp_pcb_count(struct inp_vnet *vnet, enum inp_proto proto)
 	return pcbinfo_count(vnet_info(vnet, proto));
 }
 
+struct inp_pcb **pcb_list_snapshot(struct inp_pcbinfo *info, pcb_keep_fn keep,
+                                   void *arg, struct inp_pcb **buf,
+                                   unsigned nbuf, unsigned *np,
+                                   uint64_t *gen0)
+{
+	struct inp_pcb **arr = buf, *p;
+	unsigned size, n = 0;
+
+	pthread_mutex_lock(&info->list_lock);
+	size = info->count != 0 ? info->count : 1;
+	if (size > nbuf) {
+		arr = malloc(size * sizeof(*arr));
+		if (arr == NULL) {
+			pthread_mutex_unlock(&info->list_lock);
+			return NULL;
+		}
+	}
+	if (gen0 != NULL)
+		*gen0 = info->gencnt;
+	for (p = info->list; p != NULL && n < info->count; p = p->list_next) {
+		if (keep != NULL && !keep(p, arg))
+			continue;
+		pcb_ref(p);
+		arr[n++] = p;
+	}
+	pthread_mutex_unlock(&info->list_lock);
+	*np = n;
+	return arr;
+}
+
 /* A jailed viewer sees its jail's PCBs and those of its descendants. */
 static bool jail_sees(const struct inp_cred *viewer, const struct inp_pcb *p)
 {
@@ -40,48 +71,20 @@ static bool jail_sees(const struct inp_cred *viewer, const struct inp_pcb *p)
 }
 
 /* LC-25 step 3 visibility; the list lock keeps the label alive. */
-static bool pcb_visible(struct inp_host *host, struct inp_cred *viewer,
-                        struct inp_pcb *p)
+static bool pcb_visible(struct inp_pcb *p, void *viewer)
 {
 	if (viewer == NULL)
 		return true;
 	return jail_sees(viewer, p) &&
-	       mac_pcb_check_visible(host, viewer, p) == 0;
+	       mac_pcb_check_visible(pcb_vnet(p)->host, viewer, p) == 0;
 }
 
 /*
- * LC-25 steps 1 and 3: gen0, n, and a reference on every visible PCB that
- * existed at gen0 (the list lock stops in_pcbfree from dropping the
- * attachment reference meanwhile, RC-1).
+ * LC-25.  Steps 1 and 3: gen0, and a reference on every visible PCB (all
+ * of them existed at gen0: both are read under one list lock).  Steps 4
+ * and 5: a PCB freed meanwhile (INP_FREED, a newer generation) is "gone"
+ * at the release and skipped.  Step 6: the trailer.
  */
-static int list_collect(struct inp_pcbinfo *info, struct inp_cred *viewer,
-                        struct inp_pcb ***arrp, unsigned *np,
-                        uint64_t *gen0p)
-{
-	struct inp_host *host = info->vnet->host;
-	struct inp_pcb **arr, *p;
-	unsigned n, k = 0;
-
-	pthread_mutex_lock(&info->list_lock);
-	*gen0p = info->gencnt;
-	n = info->count;
-	arr = malloc((n != 0 ? n : 1) * sizeof(*arr));
-	if (arr == NULL) {
-		pthread_mutex_unlock(&info->list_lock);
-		return -ENOMEM;
-	}
-	for (p = info->list; p != NULL && k < n; p = p->list_next) {
-		if (p->gencnt > *gen0p || !pcb_visible(host, viewer, p))
-			continue;
-		pcb_ref(p);
-		arr[k++] = p;
-	}
-	pthread_mutex_unlock(&info->list_lock);
-	*arrp = arr;
-	*np = k;
-	return 0;
-}
-
 int inp_pcb_list(struct inp_vnet *vnet, enum inp_proto proto,
                  struct inp_cred *viewer,
                  inp_pcb_list_fn fn, void *arg, bool *changed)
@@ -91,30 +94,28 @@ int inp_pcb_list(struct inp_vnet *vnet, enum inp_proto proto,
 	struct inp_pcb **arr;
 	uint64_t gen0;
 	unsigned n, i;
-	int listed = 0, stop = 0, error;
+	int listed = 0, stop = 0;
 
 	if (info == NULL || fn == NULL)
 		return -EINVAL;
-	error = list_collect(info, viewer, &arr, &n, &gen0);
-	if (error != 0)
-		return error;
+	arr = pcb_list_snapshot(info, pcb_visible, viewer, NULL, 0, &n, &gen0);
+	if (arr == NULL)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		struct inp_pcb *p = arr[i];
 
-		pcb_rlock(p);
-		/* Step 4: a PCB freed meanwhile has a newer generation. */
-		if (stop == 0 && !(p->flags & INP_F_FREED) &&
-		    p->gencnt <= gen0) {
+		if (!pcb_lock_and_rele(p, false))
+			continue;
+		if (stop == 0) {
 			inp_pcb_get_info(p, &snap);
 			stop = fn(&snap, arg);
 			if (stop == 0)
 				listed++;
 		}
-		if (!pcb_rele_rlocked(p))      /* step 5: "gone" is unlocked */
-			pcb_unlock(p);
+		pcb_unlock(p);
 	}
 	free(arr);
-	if (changed != NULL) {                 /* step 6: the trailer */
+	if (changed != NULL) {
 		pthread_mutex_lock(&info->list_lock);
 		*changed = info->gencnt != gen0;
 		pthread_mutex_unlock(&info->list_lock);

@@ -146,20 +146,22 @@ struct inp_pcb *pcb_lookup_hash(struct inp_pcbinfo *info, int af,
 	return lookup_wild(info, af, &la, lport, why);
 }
 
-/* A packet address as the PCB stores it; the port in network order. */
-static void sa_to_addr(const struct sockaddr *sa, union inp_addr *a,
-                       uint16_t *port)
+void pcb_addr_from_sa(const struct sockaddr *sa, union inp_addr *a,
+                      uint16_t *port)
 {
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-		IA4(*a) = sin->sin_addr;
-		*port = sin->sin_port;
+		struct sockaddr_in sin;
+
+		memcpy(&sin, sa, sizeof(sin));
+		IA4(*a) = sin.sin_addr;
+		*port = sin.sin_port;
 	} else {
-		const struct sockaddr_in6 *sin6 =
-		    (const struct sockaddr_in6 *)sa;
-		a->a6 = sin6->sin6_addr;
-		*port = sin6->sin6_port;
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, sa, sizeof(sin6));
+		a->a6 = sin6.sin6_addr;
+		*port = sin6.sin6_port;
 	}
 }
 
@@ -193,27 +195,16 @@ static int lookup_check_args(struct inp_vnet *vnet, enum inp_proto proto,
 static int lookup_lock(struct inp_pcbinfo *info, struct inp_pcb *p,
                        bool wlock, struct inp_explain *why)
 {
-	bool gone;
-
 	pcb_ref(p);
 	hash_unlock(info);
-	if (wlock) {
-		pcb_wlock(p);
-		gone = pcb_rele_wlocked(p);
-	} else {
-		pcb_rlock(p);
-		gone = pcb_rele_rlocked(p);
-	}
-	if (!gone && (p->flags & (INP_F_FREED | INP_F_DROPPED))) {
+	if (pcb_lock_and_rele(p, wlock)) {
+		if (!(p->flags & INP_F_DROPPED))
+			return 0;
 		pcb_unlock(p);
-		gone = true;
 	}
-	if (gone) {
-		explain(why, "RC-6", "the PCB found was freed or dropped "
-		        "while the lookup waited for its lock");
-		return -ENOENT;
-	}
-	return 0;
+	explain(why, "RC-6", "the PCB found was freed or dropped while the "
+	        "lookup waited for its lock");
+	return -ENOENT;
 }
 
 int inp_pcb_lookup(struct inp_vnet *vnet, enum inp_proto proto,
@@ -235,8 +226,8 @@ int inp_pcb_lookup(struct inp_vnet *vnet, enum inp_proto proto,
 	info = vnet->pcbinfo[proto];
 	if (info == NULL)
 		return -ENOENT;
-	sa_to_addr(src, &fa, &fport);
-	sa_to_addr(dst, &la, &lport);
+	pcb_addr_from_sa(src, &fa, &fport);
+	pcb_addr_from_sa(dst, &la, &lport);
 
 	hash_rlock(info);
 	p = pcb_lookup_hash(info, src->sa_family, &fa, fport, &la, lport,

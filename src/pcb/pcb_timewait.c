@@ -36,46 +36,27 @@ void pcb_timewait(struct inp_pcb *p)
 }
 
 /*
- * Take a reference on every PCB due by now and clear its mark, so that a
- * PCB that keeps its socket is expired once.  Returns the count; *arrp is
- * malloc'd (NULL and 0 when nothing is due or memory is short: the next
- * run retries, as the marks stay set then).
+ * Due by now: clear the mark (under the list lock), so that a PCB that
+ * keeps its socket is expired once.  When memory for the walk is short
+ * no mark is touched and the next run retries.
  */
-static unsigned tw_collect(struct inp_pcbinfo *info, uint64_t now_ns,
-                           struct inp_pcb ***arrp)
+static bool tw_due(struct inp_pcb *p, void *now_ns)
 {
-	struct inp_pcb **arr, *p;
-	unsigned n = 0;
-
-	*arrp = NULL;
-	pthread_mutex_lock(&info->list_lock);
-	arr = malloc((info->count != 0 ? info->count : 1) * sizeof(*arr));
-	if (arr == NULL) {
-		pthread_mutex_unlock(&info->list_lock);
-		return 0;
-	}
-	for (p = info->list; p != NULL; p = p->list_next) {
-		if (p->tw_expire_ns == 0 || p->tw_expire_ns > now_ns)
-			continue;
-		p->tw_expire_ns = 0;
-		pcb_ref(p);                    /* RC-1: list lock held */
-		arr[n++] = p;
-	}
-	pthread_mutex_unlock(&info->list_lock);
-	*arrp = arr;
-	return n;
+	if (p->tw_expire_ns == 0 || p->tw_expire_ns > *(uint64_t *)now_ns)
+		return false;
+	p->tw_expire_ns = 0;
+	return true;
 }
 
 /* LC-18: drop; a socketless PCB is then freed. */
 static void tw_expire_one(struct inp_pcb *p)
 {
-	pcb_wlock(p);
 	/*
-	 * Drop our reference at once.  On "valid" we keep the write lock,
-	 * and the attachment reference (not yet released: no INP_FREED)
-	 * keeps the memory until we unlock or free.
+	 * On "valid" we keep the write lock, and the attachment reference
+	 * (not yet released: no INP_FREED) keeps the memory until we unlock
+	 * or free.
 	 */
-	if (pcb_rele_wlocked(p))
+	if (!pcb_lock_and_rele(p, true))
 		return;
 	pcb_drop(p);
 	if (p->socket == NULL) {
@@ -92,7 +73,9 @@ void pcbinfo_expire_timewait(struct inp_pcbinfo *info, uint64_t now_ns)
 
 	if (info == NULL)
 		return;
-	n = tw_collect(info, now_ns, &due);
+	due = pcb_list_snapshot(info, tw_due, &now_ns, NULL, 0, &n, NULL);
+	if (due == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		tw_expire_one(due[i]);
 	free(due);

@@ -151,7 +151,10 @@ static bool cand_find(const struct sel4 *s, bool exact_too,
 	return true;
 }
 
-/* J3 over ifp's addresses in configuration order: the jail's first one. */
+/*
+ * J3 over ifp's addresses in configuration order: the first one the
+ * credential may use (any, when it is not jailed).
+ */
 static bool jail_addr_on(const struct sel4 *s, const struct inp_ifnet *ifp,
                          struct in_addr *out)
 {
@@ -197,13 +200,7 @@ static int jail_pick(const struct sel4 *s, const struct cand4 *c,
 static int sel_mcast_if(const struct sel4 *s, const struct inp_ifnet *ifp,
                         struct in_addr *out)
 {
-	unsigned i;
-
-	for (i = 0; i < s->set.n; i++) {
-		if (s->set.v[i].ifp != ifp ||
-		    prison_check_ip4(s->cred, s->set.v[i].addr) != 0)
-			continue;
-		*out = s->set.v[i].addr;
+	if (jail_addr_on(s, ifp, out)) {
 		explain(s->why, "S2", "first usable address of the multicast "
 		        "interface %s", ifp->name);
 		return 0;

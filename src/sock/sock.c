@@ -13,12 +13,6 @@
 
 #include <stdlib.h>
 
-/* Default queue bound when the host left it unset (inp_limits). */
-#define SOCK_RCVQ_DEFAULT 1024
-
-/* Default unicast TTL a protocol attach sets (LC-5). */
-#define SOCK_DEFAULT_TTL 64
-
 /* ---- creation and destruction ---------------------------------------- */
 
 static struct inp_sock *sock_new(struct inp_vnet *vnet, int family,
@@ -37,9 +31,7 @@ static struct inp_sock *sock_new(struct inp_vnet *vnet, int family,
 	so->proto = proto;
 	so->cred = cred;
 	inp_cred_ref(cred);
-	so->rcv_max = vnet->host->limits.rcvq_max;
-	if (so->rcv_max == 0)
-		so->rcv_max = SOCK_RCVQ_DEFAULT;
+	so->rcv_max = vnet->host->limits.rcvq_max;   /* default filled in */
 	return so;
 }
 
@@ -66,16 +58,15 @@ int sock_create(struct inp_vnet *vnet, int family, enum inp_proto proto,
 	so = sock_new(vnet, family, proto, cred);
 	if (so == NULL)
 		return -ENOMEM;
-	/* LC-1..LC-5: the PCB comes back write-locked, on the global list. */
+	/*
+	 * LC-1..LC-5: the PCB comes back write-locked, on the global list,
+	 * linked with the socket both ways and with its default TTL.
+	 */
 	error = pcb_alloc(vnet->pcbinfo[proto], family, cred, so, &p);
 	if (error != 0) {
 		sock_release(so);
 		return error;
 	}
-	so->pcb = p;
-	p->socket = so;
-	if (p->ip_ttl == 0)
-		p->ip_ttl = SOCK_DEFAULT_TTL;   /* LC-5 protocol attach */
 	*out = so;
 	return 0;
 }
@@ -111,6 +102,15 @@ int inp_sock_open(struct inp_vnet *vnet, int family, enum inp_proto proto,
 	return 0;
 }
 
+void sock_detach(struct inp_sock *so)
+{
+	struct inp_pcb *p = so->pcb;
+
+	/* The socket layer owns the multicast options (sockopt.c). */
+	sock_moptions_free(p);
+	pcb_detach(p);                  /* LC-6: so->pcb is NULL now */
+}
+
 int inp_sock_close(struct inp_sock *so)
 {
 	struct inp_pcb *p;
@@ -119,12 +119,8 @@ int inp_sock_close(struct inp_sock *so)
 		return -EINVAL;
 	p = so->pcb;
 	pcb_wlock(p);
-	/* The socket layer owns the multicast options (sockopt.c). */
-	sock_moptions_free(p);
-	/* LC-6 then LC-20: detach, then free (which unlocks). */
-	pcb_detach(p);
-	so->pcb = NULL;
-	pcb_free(p);
+	sock_detach(so);
+	pcb_free(p);                    /* LC-20; unlocks */
 	sock_release(so);
 	return 0;
 }
@@ -218,40 +214,42 @@ static void sock_addr_fill(int family, bool pcb_v4, const union inp_addr *a,
 	}
 }
 
-/* *len is output only: a sockaddr_storage always has room. */
-int inp_sock_name(struct inp_sock *so, struct sockaddr_storage *ss,
-                  socklen_t *len)
+/*
+ * getsockname (peer false) or getpeername (peer true) under the PCB read
+ * lock.  *len is output only: a sockaddr_storage always has room.
+ */
+static int sock_endpoint(struct inp_sock *so, bool peer,
+                         struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct inp_pcb *p;
+	int error = 0;
 
 	if (so == NULL || ss == NULL || len == NULL)
 		return -EINVAL;
 	p = so->pcb;
 	pcb_rlock(p);
-	sock_addr_fill(so->family, pcb_is_v4(p), &p->laddr, p->lport, p->lzone,
-	               ss, len);
+	if (!peer)
+		sock_addr_fill(so->family, pcb_is_v4(p), &p->laddr, p->lport,
+		               p->lzone, ss, len);
+	else if (pcb_has_faddr(p))
+		sock_addr_fill(so->family, pcb_is_v4(p), &p->faddr, p->fport,
+		               p->fzone, ss, len);
+	else
+		error = -ENOTCONN;   /* §4.5: getpeername, not connected */
 	pcb_unlock(p);
-	return 0;
+	return error;
+}
+
+int inp_sock_name(struct inp_sock *so, struct sockaddr_storage *ss,
+                  socklen_t *len)
+{
+	return sock_endpoint(so, false, ss, len);
 }
 
 int inp_sock_peer(struct inp_sock *so, struct sockaddr_storage *ss,
                   socklen_t *len)
 {
-	struct inp_pcb *p;
-
-	if (so == NULL || ss == NULL || len == NULL)
-		return -EINVAL;
-	p = so->pcb;
-	pcb_rlock(p);
-	/* §4.5: getpeername on an unconnected socket. */
-	if (!pcb_has_faddr(p)) {
-		pcb_unlock(p);
-		return -ENOTCONN;
-	}
-	sock_addr_fill(so->family, pcb_is_v4(p), &p->faddr, p->fport, p->fzone,
-	               ss, len);
-	pcb_unlock(p);
-	return 0;
+	return sock_endpoint(so, true, ss, len);
 }
 
 /* ---- the receive queue ----------------------------------------------- */

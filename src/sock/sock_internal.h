@@ -52,6 +52,13 @@ int sock_create(struct inp_vnet *vnet, int family, enum inp_proto proto,
                 struct inp_cred *cred, struct inp_sock **out);
 
 /*
+ * The socket lets go of its PCB (close, TIME_WAIT, a failed accept; PCB
+ * write-locked, and it stays so): the multicast options the socket layer
+ * owns are freed, then LC-6 detach.  so->pcb is NULL afterwards.
+ */
+void sock_detach(struct inp_sock *so);
+
+/*
  * Free the socket object once its PCB has been detached (close, TIME_WAIT,
  * a failed accept): queued datagrams, the credential reference, memory.
  */

@@ -45,7 +45,66 @@ static int sock_disconnect(struct inp_pcb *p, struct inp_explain *why)
 	return error;
 }
 
+/*
+ * The entry checks of bind and connect: a socket, and enough of a
+ * sockaddr to read its family (rule: B3 or C1).
+ */
+static int sa_entry_check(const struct inp_sock *so,
+                          const struct sockaddr *addr, socklen_t len,
+                          const char *rule, struct inp_explain *why)
+{
+	if (so == NULL || addr == NULL)
+		return -EINVAL;
+	if (len < SA_FAMILY_END) {
+		explain(why, rule, "address length %u is too short", (unsigned)len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Exactly the size of a sockaddr of that family (B3, C1). */
+static int sa_len_check(socklen_t len, int family, const char *rule,
+                        struct inp_explain *why)
+{
+	bool v4 = family == AF_INET;
+
+	if (len == (v4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)))
+		return 0;
+	explain(why, rule, "address length %u is not sizeof(%s)", (unsigned)len,
+	        v4 ? "sockaddr_in" : "sockaddr_in6");
+	return -EINVAL;
+}
+
+/*
+ * The sockaddr a socket of family `family` takes: that family (fam_rule:
+ * B2 or C1) and exactly its size (len_rule: B3 or C1).
+ */
+static int sa_check(const struct sockaddr *addr, socklen_t len, int family,
+                    const char *fam_rule, const char *len_rule,
+                    struct inp_explain *why)
+{
+	if (addr->sa_family != family) {
+		explain(why, fam_rule, "address family %d is not %s",
+		        addr->sa_family, family == AF_INET ? "AF_INET" : "AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	return sa_len_check(len, family, len_rule, why);
+}
+
 /* ---- bind ------------------------------------------------------------ */
+
+/* B2: old programs pass AF_UNSPEC with INADDR_ANY to an AF_INET socket. */
+static bool unspec_any4(const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_in sin;
+
+	if (addr->sa_family != AF_UNSPEC ||
+	    len < offsetof(struct sockaddr_in, sin_zero))
+		return false;
+	memset(&sin, 0, sizeof(sin));
+	memcpy(&sin, addr, offsetof(struct sockaddr_in, sin_zero));
+	return in4_is_any(sin.sin_addr);
+}
 
 /* udp_bind / tcp_usr_bind: B2-B4, then in_pcbbind from B5 on. */
 static int bind_in4(struct inp_sock *so, struct inp_pcb *p,
@@ -53,29 +112,14 @@ static int bind_in4(struct inp_sock *so, struct inp_pcb *p,
                     struct inp_explain *why)
 {
 	struct sockaddr_in sin;
+	int error;
 
-	if (addr->sa_family != AF_INET) {
-		/* B2: old programs pass AF_UNSPEC with INADDR_ANY. */
-		bool unspec_any = false;
-
-		if (addr->sa_family == AF_UNSPEC &&
-		    len >= offsetof(struct sockaddr_in, sin_zero)) {
-			memset(&sin, 0, sizeof(sin));
-			memcpy(&sin, addr,
-			       offsetof(struct sockaddr_in, sin_zero));
-			unspec_any = in4_is_any(sin.sin_addr);
-		}
-		if (!unspec_any) {
-			explain(why, "B2", "address family %d is not AF_INET",
-			        addr->sa_family);
-			return -EAFNOSUPPORT;
-		}
-	}
-	if (len != sizeof(struct sockaddr_in)) {
-		explain(why, "B3", "address length %u is not sizeof(sockaddr_in)",
-		        (unsigned)len);
-		return -EINVAL;
-	}
+	if (unspec_any4(addr, len))
+		error = sa_len_check(len, AF_INET, "B3", why);
+	else
+		error = sa_check(addr, len, AF_INET, "B2", "B3", why);
+	if (error != 0)
+		return error;
 	memcpy(&sin, addr, sizeof(sin));
 	if (is_tcp(so) && in4_is_multicast(sin.sin_addr)) {
 		explain(why, "B4", "TCP cannot bind a multicast address");
@@ -94,16 +138,9 @@ static int bind_in6(struct inp_sock *so, struct inp_pcb *p,
 	unsigned old;
 	int error;
 
-	if (addr->sa_family != AF_INET6) {
-		explain(why, "B2", "address family %d is not AF_INET6",
-		        addr->sa_family);
-		return -EAFNOSUPPORT;
-	}
-	if (len != sizeof(struct sockaddr_in6)) {
-		explain(why, "B3", "address length %u is not sizeof(sockaddr_in6)",
-		        (unsigned)len);
-		return -EINVAL;
-	}
+	error = sa_check(addr, len, AF_INET6, "B2", "B3", why);
+	if (error != 0)
+		return error;
 	memcpy(&sin6, addr, sizeof(sin6));
 	mapped = in6_is_v4mapped(&sin6.sin6_addr);
 	if (is_tcp(so) && (in6_is_multicast(&sin6.sin6_addr) ||
@@ -150,12 +187,9 @@ int inp_sock_bind(struct inp_sock *so, const struct sockaddr *addr,
 	struct inp_pcb *p;
 	int error;
 
-	if (so == NULL || addr == NULL)
-		return -EINVAL;
-	if (len < SA_FAMILY_END) {
-		explain(why, "B3", "address length %u is too short", (unsigned)len);
-		return -EINVAL;
-	}
+	error = sa_entry_check(so, addr, len, "B3", why);
+	if (error != 0)
+		return error;
 	p = so->pcb;
 	pcb_wlock(p);
 	if (is_tcp(so) && (p->flags & INP_F_DROPPED)) {
@@ -204,6 +238,23 @@ static int tcp_connect_state(struct inp_pcb *p, struct inp_explain *why)
 	return 0;
 }
 
+/*
+ * C2 for TCP, then C4/J5 on a copy: the rewritten address is what
+ * getpeername shows.  AF_INET sockets and v4-mapped destinations.
+ */
+static int connect_dst4(const struct inp_sock *so, struct in_addr *dst,
+                        struct inp_explain *why)
+{
+	int error;
+
+	if (is_tcp(so) && (error = tcp_dst_class4(*dst, why)) != 0)
+		return error;
+	error = prison_remote_ip4(so->cred, dst);
+	if (error != 0)
+		explain(why, "C4", "the jail has no IPv4 address");
+	return error;
+}
+
 /* udp_connect / tcp_usr_connect for AF_INET sockets: C1, C2, C4. */
 static int connect_in4(struct inp_sock *so, struct inp_pcb *p,
                        const struct sockaddr *addr, socklen_t len,
@@ -213,26 +264,14 @@ static int connect_in4(struct inp_sock *so, struct inp_pcb *p,
 	struct in_addr dst;
 	int error;
 
-	if (addr->sa_family != AF_INET) {
-		explain(why, "C1", "address family %d is not AF_INET",
-		        addr->sa_family);
-		return -EAFNOSUPPORT;
-	}
-	if (len != sizeof(struct sockaddr_in)) {
-		explain(why, "C1", "address length %u is not sizeof(sockaddr_in)",
-		        (unsigned)len);
-		return -EINVAL;
-	}
+	error = sa_check(addr, len, AF_INET, "C1", "C1", why);
+	if (error != 0)
+		return error;
 	memcpy(&sin, addr, sizeof(sin));
 	dst = sin.sin_addr;
-	if (is_tcp(so) && (error = tcp_dst_class4(dst, why)) != 0)
+	error = connect_dst4(so, &dst, why);
+	if (error != 0)
 		return error;
-	/* C4/J5 on a copy: the rewritten address is what getpeername shows. */
-	error = prison_remote_ip4(so->cred, &dst);
-	if (error != 0) {
-		explain(why, "C4", "the jail has no IPv4 address");
-		return error;
-	}
 	return pcb_connect4(p, dst, sin.sin_port, so->cred, why);
 }
 
@@ -253,13 +292,9 @@ static int connect_mapped(struct inp_sock *so, struct inp_pcb *p,
 		explain(why, "4.1", "the PCB is IPv6-only (bound to an IPv6 address)");
 		return -EAFNOSUPPORT;
 	}
-	if (is_tcp(so) && (error = tcp_dst_class4(dst, why)) != 0)
+	error = connect_dst4(so, &dst, why);
+	if (error != 0)
 		return error;
-	error = prison_remote_ip4(so->cred, &dst);
-	if (error != 0) {
-		explain(why, "C4", "the jail has no IPv4 address");
-		return error;
-	}
 	old = p->vflag;
 	p->vflag = (old & ~INP_V_IPV6) | INP_V_IPV4;
 	error = pcb_connect4(p, dst, sin6->sin6_port, so->cred, why);
@@ -311,17 +346,11 @@ static int connect_in6(struct inp_sock *so, struct inp_pcb *p,
                        struct inp_explain *why)
 {
 	struct sockaddr_in6 sin6;
+	int error;
 
-	if (addr->sa_family != AF_INET6) {
-		explain(why, "C1", "address family %d is not AF_INET6",
-		        addr->sa_family);
-		return -EAFNOSUPPORT;
-	}
-	if (len != sizeof(struct sockaddr_in6)) {
-		explain(why, "C1", "address length %u is not sizeof(sockaddr_in6)",
-		        (unsigned)len);
-		return -EINVAL;
-	}
+	error = sa_check(addr, len, AF_INET6, "C1", "C1", why);
+	if (error != 0)
+		return error;
 	memcpy(&sin6, addr, sizeof(sin6));
 	if (is_tcp(so) && in6_is_multicast(&sin6.sin6_addr)) {
 		explain(why, "C2", "TCP cannot connect to a multicast address");
@@ -365,12 +394,9 @@ int inp_sock_connect(struct inp_sock *so, const struct sockaddr *addr,
 	struct inp_pcb *p;
 	int error;
 
-	if (so == NULL || addr == NULL)
-		return -EINVAL;
-	if (len < SA_FAMILY_END) {
-		explain(why, "C1", "address length %u is too short", (unsigned)len);
-		return -EINVAL;
-	}
+	error = sa_entry_check(so, addr, len, "C1", why);
+	if (error != 0)
+		return error;
 	p = so->pcb;
 	pcb_wlock(p);
 	if (is_tcp(so))
@@ -400,12 +426,7 @@ int inp_sock_disconnect(struct inp_sock *so, struct inp_explain *why)
 	}
 	p = so->pcb;
 	pcb_wlock(p);
-	if (!pcb_has_faddr(p)) {
-		explain(why, "C11", "the socket is not connected");
-		error = -ENOTCONN;
-	} else {
-		error = sock_disconnect(p, why);
-	}
+	error = sock_disconnect(p, why);     /* -ENOTCONN when not connected */
 	pcb_unlock(p);
 	return error;
 }
@@ -436,8 +457,6 @@ int inp_sock_listen(struct inp_sock *so, int backlog, struct inp_explain *why)
 	} else if (!(p->flags & INP_LISTEN)) {
 		/* Implicit bind when unbound, LB activation (2.7, G1). */
 		error = pcb_listen(p, why);
-		if (error == 0)
-			p->flags |= INP_LISTEN;
 	}
 	if (error == 0)
 		so->backlog = backlog;   /* again: only the backlog changes */
@@ -663,8 +682,7 @@ int inp_sock_accept(struct inp_sock *so, const struct sockaddr *from,
 	np = ns->pcb;
 	error = accept_insert(ns, &c, why);
 	if (error != 0) {
-		pcb_detach(np);
-		ns->pcb = NULL;
+		sock_detach(ns);
 		pcb_free(np);
 		sock_release(ns);
 		return error;
@@ -690,9 +708,7 @@ int inp_sock_timewait(struct inp_sock *so)
 	}
 	/* LC-16: the PCB stays hashed, keeping flags2 as they are (§1.3). */
 	pcb_timewait(p);
-	sock_moptions_free(p);
-	pcb_detach(p);
-	so->pcb = NULL;
+	sock_detach(so);
 	pcb_unlock(p);
 	sock_release(so);
 	return 0;

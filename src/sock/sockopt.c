@@ -100,6 +100,7 @@ static unsigned reuse_flag2(int name)
 	}
 }
 
+/* SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB, SO_DONTROUTE (opt_known). */
 static int set_sol_socket(struct inp_sock *so, int name, const void *val,
                           socklen_t len, struct inp_explain *why)
 {
@@ -107,8 +108,6 @@ static int set_sol_socket(struct inp_sock *so, int name, const void *val,
 	unsigned cached = reuse_flag2(name);
 	int v, error;
 
-	if (cached == 0 && name != INP_SO_DONTROUTE)
-		return -ENOPROTOOPT;
 	if ((error = opt_int(val, len, &v)) != 0)
 		return error;
 	pcb_wlock(p);
@@ -139,13 +138,41 @@ static struct inp_ifnet *ifp_by_addr4(struct inp_vnet *vnet, struct in_addr a)
 	return ifp;
 }
 
+/*
+ * IP_MULTICAST_IF (v6 false) or IPV6_MULTICAST_IF (v6 true) once the
+ * interface is known; NULL goes back to the default.  rule: S2 or 4.4.
+ */
+static int set_multicast_ifp(struct inp_sock *so, bool v6,
+                             struct inp_ifnet *ifp, const char *rule,
+                             struct inp_explain *why)
+{
+	struct inp_pcb *p = so->pcb;
+	int error = 0;
+
+	if (ifp != NULL && !(inp_if_flags(ifp) & INP_IFF_MULTICAST)) {
+		explain(why, rule, "interface %s cannot multicast",
+		        inp_if_name(ifp));
+		return -EOPNOTSUPP;
+	}
+	pcb_wlock(p);
+	if (ifp == NULL && p->moptions == NULL)
+		;       /* clearing what was never set */
+	else if (moptions_get(p) == NULL)
+		error = -ENOMEM;
+	else if (v6)
+		p->moptions->ifindex6 = inp_if_index(ifp);   /* NULL: 0 */
+	else
+		p->moptions->ifp = ifp;
+	pcb_unlock(p);
+	return error;
+}
+
 /* S2: selects the interface only; the source is its first address. */
 static int set_multicast_if4(struct inp_sock *so, const void *val,
                              socklen_t len, struct inp_explain *why)
 {
 	struct inp_ifnet *ifp = NULL;
 	struct in_addr a;
-	int error = 0;
 
 	if (len != sizeof(struct in_addr))
 		return -EINVAL;
@@ -156,21 +183,8 @@ static int set_multicast_if4(struct inp_sock *so, const void *val,
 			explain(why, "S2", "no interface owns that address");
 			return -EADDRNOTAVAIL;
 		}
-		if (!(inp_if_flags(ifp) & INP_IFF_MULTICAST)) {
-			explain(why, "S2", "interface %s cannot multicast",
-			        inp_if_name(ifp));
-			return -EOPNOTSUPP;
-		}
 	}
-	pcb_wlock(so->pcb);
-	if (ifp == NULL && so->pcb->moptions == NULL)
-		;       /* clearing what was never set */
-	else if (moptions_get(so->pcb) == NULL)
-		error = -ENOMEM;
-	else
-		so->pcb->moptions->ifp = ifp;
-	pcb_unlock(so->pcb);
-	return error;
+	return set_multicast_ifp(so, false, ifp, "S2", why);
 }
 
 /*
@@ -223,9 +237,9 @@ static unsigned mship_count(const struct inp_moptions *mo)
 }
 
 /* Add (join) or remove (leave) a membership; PCB write-locked. */
-static int mship_change(struct inp_pcb *p, bool join, int family,
-                        const union inp_addr *group, unsigned ifindex,
-                        struct inp_explain *why)
+static int mship_change_locked(struct inp_pcb *p, bool join, int family,
+                               const union inp_addr *group, unsigned ifindex,
+                               struct inp_explain *why)
 {
 	struct inp_moptions *mo = p->moptions;
 	struct inp_mship **mp = mship_find(mo, family, group, ifindex);
@@ -261,13 +275,26 @@ static int mship_change(struct inp_pcb *p, bool join, int family,
 	return 0;
 }
 
+/* A validated request; ifp NULL (a drop only): the group on any interface. */
+static int mship_change(struct inp_sock *so, bool join, int family,
+                        const union inp_addr *group, struct inp_ifnet *ifp,
+                        struct inp_explain *why)
+{
+	int error;
+
+	pcb_wlock(so->pcb);
+	error = mship_change_locked(so->pcb, join, family, group,
+	                            inp_if_index(ifp), why);
+	pcb_unlock(so->pcb);
+	return error;
+}
+
 static int set_membership4(struct inp_sock *so, bool join, const void *val,
                            socklen_t len, struct inp_explain *why)
 {
 	struct ip_mreq mreq;
 	struct inp_ifnet *ifp = NULL;
 	union inp_addr group;
-	int error;
 
 	if (len != sizeof(mreq))
 		return -EINVAL;
@@ -288,11 +315,7 @@ static int set_membership4(struct inp_sock *so, bool join, const void *val,
 	}
 	memset(&group, 0, sizeof(group));
 	IA4(group) = mreq.imr_multiaddr;
-	pcb_wlock(so->pcb);
-	error = mship_change(so->pcb, join, AF_INET, &group,
-	                     ifp != NULL ? inp_if_index(ifp) : 0, why);
-	pcb_unlock(so->pcb);
-	return error;
+	return mship_change(so, join, AF_INET, &group, ifp, why);
 }
 
 static int set_membership6(struct inp_sock *so, bool join, const void *val,
@@ -301,7 +324,6 @@ static int set_membership6(struct inp_sock *so, bool join, const void *val,
 	struct ipv6_mreq mreq;
 	struct inp_ifnet *ifp = NULL;
 	union inp_addr group;
-	int error;
 
 	if (len != sizeof(mreq))
 		return -EINVAL;
@@ -332,19 +354,14 @@ static int set_membership6(struct inp_sock *so, bool join, const void *val,
 		return -EADDRNOTAVAIL;
 	}
 	group.a6 = mreq.ipv6mr_multiaddr;
-	pcb_wlock(so->pcb);
-	error = mship_change(so->pcb, join, AF_INET6, &group,
-	                     ifp != NULL ? inp_if_index(ifp) : 0, why);
-	pcb_unlock(so->pcb);
-	return error;
+	return mship_change(so, join, AF_INET6, &group, ifp, why);
 }
 
 static int set_multicast_if6(struct inp_sock *so, const void *val,
                              socklen_t len, struct inp_explain *why)
 {
-	struct inp_ifnet *ifp;
+	struct inp_ifnet *ifp = NULL;
 	unsigned idx;
-	int error = 0;
 
 	if (len != sizeof(unsigned))
 		return -EINVAL;
@@ -355,21 +372,8 @@ static int set_multicast_if6(struct inp_sock *so, const void *val,
 			explain(why, "4.4", "no interface with index %u", idx);
 			return -EADDRNOTAVAIL;
 		}
-		if (!(inp_if_flags(ifp) & INP_IFF_MULTICAST)) {
-			explain(why, "4.4", "interface %s cannot multicast",
-			        inp_if_name(ifp));
-			return -EOPNOTSUPP;
-		}
 	}
-	pcb_wlock(so->pcb);
-	if (idx == 0 && so->pcb->moptions == NULL)
-		;
-	else if (moptions_get(so->pcb) == NULL)
-		error = -ENOMEM;
-	else
-		so->pcb->moptions->ifindex6 = idx;
-	pcb_unlock(so->pcb);
-	return error;
+	return set_multicast_ifp(so, true, ifp, "4.4", why);
 }
 
 /* ---- options shared by both IP levels ---------------------------------- */
@@ -673,11 +677,8 @@ static int get_locked(struct inp_sock *so, int level, int name, void *val,
 	const struct inp_moptions *mo = p->moptions;
 	unsigned rf = recv_flag(name);
 
-	if (level == INP_SOL_SOCKET) {
-		if (reuse_flag2(name) == 0 && name != INP_SO_DONTROUTE)
-			return -ENOPROTOOPT;
+	if (level == INP_SOL_SOCKET)   /* a reuse option or SO_DONTROUTE */
 		return put_int(val, len, (so->options & (unsigned)name) != 0);
-	}
 	if (level == INP_IPPROTO_IP && rf != 0)
 		return put_int(val, len, (p->flags & rf) != 0);
 	if (level == INP_IPPROTO_IP) {

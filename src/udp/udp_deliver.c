@@ -81,32 +81,15 @@ static int dgram_init(struct dgram *d, struct inp_vnet *vnet,
 	memset(d, 0, sizeof(*d));
 	if (src->sa_family != dst->sa_family)
 		return -EINVAL;
+	if (src->sa_family != AF_INET && src->sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
 	d->vnet = vnet;
 	d->af = src->sa_family;
 	d->src_sa = src;
 	d->dst_sa = dst;
 	d->meta = meta;
-	if (d->af == AF_INET) {
-		struct sockaddr_in s, t;
-
-		memcpy(&s, src, sizeof(s));
-		memcpy(&t, dst, sizeof(t));
-		IA4(d->src) = s.sin_addr;
-		IA4(d->dst) = t.sin_addr;
-		d->sport = s.sin_port;
-		d->dport = t.sin_port;
-	} else if (d->af == AF_INET6) {
-		struct sockaddr_in6 s, t;
-
-		memcpy(&s, src, sizeof(s));
-		memcpy(&t, dst, sizeof(t));
-		IA6(d->src) = s.sin6_addr;
-		IA6(d->dst) = t.sin6_addr;
-		d->sport = s.sin6_port;
-		d->dport = t.sin6_port;
-	} else {
-		return -EAFNOSUPPORT;
-	}
+	pcb_addr_from_sa(src, &d->src, &d->sport);
+	pcb_addr_from_sa(dst, &d->dst, &d->dport);
 	if (meta->rcvif != NULL && meta->rcvif->vnet != vnet)
 		return -EINVAL;
 	d->rcvif = meta->rcvif != NULL ? meta->rcvif : rcvif_default(d);
@@ -361,42 +344,10 @@ struct fanout {
 	char stop_desc[128];
 };
 
-/*
- * Take a reference on every PCB of the table, newest first (LC-27).
- * The list lock is held only for this: pcb_free() takes it while holding
- * a PCB write lock (LK-12), so blocking on a PCB lock under it could
- * deadlock.  The references keep the PCBs' memory until each is locked.
- */
-static struct inp_pcb **fanout_snapshot(struct inp_pcbinfo *info,
-                                        struct inp_pcb **stackbuf,
-                                        size_t *n)
-{
-	struct inp_pcb **v = stackbuf;
-	struct inp_pcb *p;
-	size_t i = 0;
-
-	pthread_mutex_lock(&info->list_lock);
-	if (info->count > FANOUT_STACK) {
-		v = malloc(info->count * sizeof(*v));
-		if (v == NULL) {
-			pthread_mutex_unlock(&info->list_lock);
-			return NULL;
-		}
-	}
-	for (p = info->list; p != NULL && i < info->count; p = p->list_next) {
-		pcb_ref(p);
-		v[i++] = p;
-	}
-	pthread_mutex_unlock(&info->list_lock);
-	*n = i;
-	return v;
-}
-
-/* Lock a snapshot entry and drop its reference: false when it is gone. */
+/* Lock a snapshot entry for reading: false when it is gone or dropped. */
 static bool fanout_lock(struct inp_pcb *p)
 {
-	pcb_rlock(p);
-	if (pcb_rele_rlocked(p))
+	if (!pcb_lock_and_rele(p, false))
 		return false;           /* unlocked by the callee (RC-6) */
 	if (p->flags & INP_F_DROPPED) {
 		pcb_unlock(p);
@@ -481,10 +432,12 @@ static int deliver_fanout(const struct dgram *d, bool mcast,
 	struct inp_pcbinfo *info = d->vnet->pcbinfo[INP_PROTO_UDP];
 	struct inp_pcb *stackbuf[FANOUT_STACK], **v;
 	struct fanout f;
-	size_t i, n = 0;
+	unsigned i, n = 0;
 
 	memset(&f, 0, sizeof(f));
-	v = fanout_snapshot(info, stackbuf, &n);
+	/* Every PCB of the table, newest first (LC-27). */
+	v = pcb_list_snapshot(info, NULL, NULL, stackbuf, FANOUT_STACK, &n,
+	                      NULL);
 	if (v == NULL) {
 		/* No memory for the walk: the datagram is lost like an mbuf. */
 		UDPSTAT_INC(d->vnet, udps_fullsock);

@@ -1,71 +1,29 @@
 /*
- * pcb_fixture.h - a world for the PCB layer's unit tests: a host with an
- * injected clock and random source, one vnet, and helpers that allocate
- * PCBs and put them in the tables directly through the internal API, so
- * that the PCB layer is tested without the bind and connect rules.
+ * pcb_fixture.h - the PCB layer's unit-test world, built on fixture.h: the
+ * same host and vnet (its clock starting at 1 s), and helpers that
+ * allocate PCBs and put them in the tables directly through the internal
+ * API, so that the PCB layer is tested without the bind and connect rules.
  *
- * Include after <cmocka.h>.  Every helper leaves the PCB unlocked.
+ * Every helper leaves the PCB unlocked.
  */
 #ifndef INPCB_TEST_PCB_FIXTURE_H
 #define INPCB_TEST_PCB_FIXTURE_H
 
+#include "fixture.h"
+
 #include "pcb/pcb_internal.h"
 #include "sock/sock_internal.h"
 
-#include <arpa/inet.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-struct fx {
-	struct inp_host *host;
-	struct inp_vnet *vnet;
-	uint64_t now;           /* the injected clock, ns */
-	uint32_t rnd;           /* xorshift state */
-};
-
-static inline uint64_t fx_now(void *ctx)
+/* The default world with the clock at 1 s; teardown is fx_teardown. */
+static inline int pcb_setup(void **state)
 {
-	return ((struct fx *)ctx)->now;
-}
+	static const struct fx_config cfg = { .start_ns = FX_SEC };
 
-static inline uint32_t fx_random(void *ctx)
-{
-	struct fx *f = ctx;
-
-	f->rnd ^= f->rnd << 13;
-	f->rnd ^= f->rnd >> 17;
-	f->rnd ^= f->rnd << 5;
-	return f->rnd;
-}
-
-static inline int fx_setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	struct inp_host_ops ops = { fx_now, fx_random, NULL };
-
-	if (f == NULL)
-		return -1;
-	f->rnd = 0x12345678u;
-	f->now = 1000000000ull;
-	ops.ctx = f;
-	if (inp_host_create(&ops, NULL, &f->host) != 0 ||
-	    inp_vnet_create(f->host, "t", &f->vnet) != 0)
-		return -1;
-	*state = f;
+	*state = fx_new(&cfg);
 	return 0;
 }
 
-/* Fails the test if a PCB was leaked: the vnet refuses to go. */
-static inline int fx_teardown(void **state)
-{
-	struct fx *f = *state;
-
-	assert_int_equal(inp_vnet_destroy(f->vnet), 0);
-	assert_int_equal(inp_host_destroy(f->host), 0);
-	free(f);
-	return 0;
-}
+#define PCB_TEST(fn) cmocka_unit_test_setup_teardown(fn, pcb_setup, fx_teardown)
 
 static inline struct inp_pcbinfo *fx_info(struct fx *f,
                                           enum inp_proto proto)
@@ -80,9 +38,9 @@ static inline union inp_addr fx_addr(const char *s)
 
 	memset(&a, 0, sizeof(a));
 	if (strchr(s, ':') != NULL)
-		assert_int_equal(inet_pton(AF_INET6, s, &a.a6), 1);
+		a.a6 = fx_in6(s);
 	else
-		assert_int_equal(inet_pton(AF_INET, s, &IA4(a)), 1);
+		IA4(a) = fx_in4(s);
 	return a;
 }
 
@@ -98,6 +56,18 @@ static inline struct inp_pcb *fx_alloc(struct fx *f, enum inp_proto proto,
 	assert_int_equal(pcb_alloc(fx_info(f, proto), family, cred, NULL, &p),
 	                 0);
 	snprintf(p->label, sizeof(p->label), "%s", label);
+	pcb_unlock(p);
+	return p;
+}
+
+/* An AF_INET6 socket's PCB with vflag (| INP_V_IPV6PROTO), not inserted. */
+static inline struct inp_pcb *fx_alloc6(struct fx *f, enum inp_proto proto,
+                                        const char *label, unsigned vflag)
+{
+	struct inp_pcb *p = fx_alloc(f, proto, AF_INET6, NULL, label);
+
+	pcb_wlock(p);
+	p->vflag = vflag | INP_V_IPV6PROTO;
 	pcb_unlock(p);
 	return p;
 }
@@ -127,6 +97,7 @@ static inline int fx_insert(struct inp_pcb *p, const char *laddr,
 	return rc;
 }
 
+/* An unconnected PCB bound to laddr:lport, inserted. */
 static inline struct inp_pcb *fx_bound(struct fx *f, enum inp_proto proto,
                                        int family, struct inp_cred *cred,
                                        const char *label, const char *laddr,
@@ -138,6 +109,18 @@ static inline struct inp_pcb *fx_bound(struct fx *f, enum inp_proto proto,
 	return p;
 }
 
+/* fx_alloc6, inserted with the 4-tuple (faddr NULL: unconnected). */
+static inline struct inp_pcb *fx_v6pcb(struct fx *f, enum inp_proto proto,
+                                       const char *label, unsigned vflag,
+                                       const char *laddr, uint16_t lport,
+                                       const char *faddr, uint16_t fport)
+{
+	struct inp_pcb *p = fx_alloc6(f, proto, label, vflag);
+
+	assert_int_equal(fx_insert(p, laddr, lport, faddr, fport, 0), 0);
+	return p;
+}
+
 /* Close: free a socketless PCB (LC-20). */
 static inline void fx_free(struct inp_pcb *p)
 {
@@ -145,12 +128,24 @@ static inline void fx_free(struct inp_pcb *p)
 	pcb_free(p);
 }
 
-/* pcb_lookup_hash under the hash read lock, with the rule that decided. */
-static inline struct inp_pcb *fx_lookup(struct fx *f, enum inp_proto proto,
-                                        const char *src, uint16_t sport,
-                                        const char *dst, uint16_t dport,
-                                        bool wildcard,
-                                        struct inp_explain *why)
+/* fx_free every PCB named, in order. */
+#define fx_free_all(...) FX_EACH(fx_free, struct inp_pcb *, __VA_ARGS__)
+
+/* fx_lookup_phase's mode for the load-balancing group phase alone. */
+#define FX_LB_PHASE (-1)
+
+/*
+ * Look a packet from src:sport to dst:dport up under the hash read lock,
+ * with the rule that decided: pcb_lookup_hash with mode as its wildcard
+ * flag, or (mode FX_LB_PHASE) lbgroup_lookup alone.
+ */
+static inline struct inp_pcb *fx_lookup_phase(struct fx *f,
+                                              enum inp_proto proto,
+                                              const char *src,
+                                              uint16_t sport,
+                                              const char *dst,
+                                              uint16_t dport, int mode,
+                                              struct inp_explain *why)
 {
 	struct inp_pcbinfo *info = fx_info(f, proto);
 	union inp_addr fa = fx_addr(src), la = fx_addr(dst);
@@ -159,42 +154,35 @@ static inline struct inp_pcb *fx_lookup(struct fx *f, enum inp_proto proto,
 
 	memset(why, 0, sizeof(*why));
 	hash_rlock(info);
-	p = pcb_lookup_hash(info, af, &fa, htons(sport), &la, htons(dport),
-	                    wildcard, why);
+	if (mode == FX_LB_PHASE)
+		p = lbgroup_lookup(info, af, &fa, htons(sport), &la,
+		                   htons(dport), why);
+	else
+		p = pcb_lookup_hash(info, af, &fa, htons(sport), &la,
+		                    htons(dport), mode != 0, why);
 	hash_unlock(info);
 	return p;
 }
 
-/* A jail with one or two IPv4 addresses (NEW), or inheriting (a1 NULL). */
-static inline struct inp_jail *fx_jail4(struct fx *f, const char *name,
-                                        const char *a1, const char *a2)
+/* The whole packet lookup (pcb_lookup_hash). */
+static inline struct inp_pcb *fx_lookup(struct fx *f, enum inp_proto proto,
+                                        const char *src, uint16_t sport,
+                                        const char *dst, uint16_t dport,
+                                        bool wildcard,
+                                        struct inp_explain *why)
 {
-	struct inp_jail_params jp;
-	struct inp_jail *j = NULL;
-
-	inp_jail_params_init(&jp);
-	if (a1 != NULL) {
-		jp.ip4_mode = INP_JAIL_NEW;
-		assert_int_equal(inet_pton(AF_INET, a1, &jp.ip4[jp.n_ip4++]), 1);
-		if (a2 != NULL)
-			assert_int_equal(inet_pton(AF_INET, a2,
-			                           &jp.ip4[jp.n_ip4++]), 1);
-	} else {
-		jp.ip4_mode = INP_JAIL_INHERIT;
-	}
-	jp.ip6_mode = INP_JAIL_INHERIT;
-	assert_int_equal(inp_jail_create(f->host, f->vnet, name, &jp, &j), 0);
-	return j;
+	return fx_lookup_phase(f, proto, src, sport, dst, dport, wildcard,
+	                       why);
 }
 
-static inline struct inp_cred *fx_cred(struct fx *f, uint32_t uid,
-                                       struct inp_jail *jail)
+/* The load-balancing group phase alone (lbgroup_lookup). */
+static inline struct inp_pcb *fx_lb_pick(struct fx *f, enum inp_proto proto,
+                                         const char *src, uint16_t sport,
+                                         const char *dst, uint16_t dport,
+                                         struct inp_explain *why)
 {
-	struct inp_cred *c = NULL;
-
-	assert_int_equal(inp_cred_create(f->host, uid, jail, INP_PRIV_DEFAULT,
-	                                 &c), 0);
-	return c;
+	return fx_lookup_phase(f, proto, src, sport, dst, dport, FX_LB_PHASE,
+	                       why);
 }
 
 #endif

@@ -5,104 +5,15 @@
  * usability; the reference counts of IF-1/IF-2 (invariant 27); bad input
  * changing nothing.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdlib.h>
+#include "fixture.h"
 
 #include "net/net_internal.h"
-
-struct world {
-	struct inp_host *host;
-	struct inp_vnet *vnet;
-	struct inp_ifnet *em0, *em1;
-};
-
-static struct in_addr A4(const char *s)
-{
-	struct in_addr a;
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
-
-static struct in6_addr A6(const char *s)
-{
-	struct in6_addr a;
-	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
-	return a;
-}
-
-static struct sockaddr_in sin4(const char *s)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	sin.sin_addr = A4(s);
-	return sin;
-}
-
-static struct sockaddr_in6 sin6(const char *s, unsigned scope)
-{
-	struct sockaddr_in6 sin = { .sin6_family = AF_INET6 };
-	sin.sin6_addr = A6(s);
-	sin.sin6_scope_id = scope;
-	return sin;
-}
-
-static int add4(struct inp_ifnet *ifp, const char *a, unsigned plen,
-                const char *peer)
-{
-	struct sockaddr_in s = sin4(a), p;
-
-	if (peer == NULL)
-		return inp_if_addr_add(ifp, (struct sockaddr *)&s, plen, NULL);
-	p = sin4(peer);
-	return inp_if_addr_add(ifp, (struct sockaddr *)&s, plen,
-	                       (struct sockaddr *)&p);
-}
-
-static int add6(struct inp_ifnet *ifp, const char *a, unsigned plen)
-{
-	struct sockaddr_in6 s = sin6(a, 0);
-	return inp_if_addr_add(ifp, (struct sockaddr *)&s, plen, NULL);
-}
-
-static int del4(struct inp_ifnet *ifp, const char *a)
-{
-	struct sockaddr_in s = sin4(a);
-	return inp_if_addr_delete(ifp, (struct sockaddr *)&s);
-}
-
-static int setup(void **state)
-{
-	struct world *w = calloc(1, sizeof(*w));
-
-	assert_non_null(w);
-	assert_int_equal(inp_host_create(NULL, NULL, &w->host), 0);
-	assert_int_equal(inp_vnet_create(w->host, "default", &w->vnet), 0);
-	assert_int_equal(inp_if_create(w->vnet, "em0", &w->em0), 0);
-	assert_int_equal(inp_if_create(w->vnet, "em1", &w->em1), 0);
-	*state = w;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct world *w = *state;
-
-	/* Invariant 27 after every test. */
-	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 0);
-	assert_int_equal(inp_host_destroy(w->host), 0);
-	free(w);
-	return 0;
-}
 
 /* ---- interfaces ------------------------------------------------------- */
 
 static void test_interfaces(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifnet *ifp = NULL;
 	char longname[INP_NAME_MAX + 1];
 
@@ -147,90 +58,90 @@ static void test_interfaces(void **state)
 static void test_ifnet_limit(void **state)
 {
 	struct inp_limits lim = { .max_ifnets = 2, .max_ifaddrs = 3 };
-	struct inp_host *h;
-	struct inp_vnet *v;
+	struct fx_config cfg = { .vnet = "v", .limits = &lim };
+	struct fx w2;
 	struct inp_ifnet *e;
 
 	(void)state;
-	assert_int_equal(inp_host_create(NULL, &lim, &h), 0);
-	assert_int_equal(inp_vnet_create(h, "v", &v), 0);   /* lo0 + 2 addrs */
-	assert_int_equal(inp_if_create(v, "em0", &e), 0);
-	assert_int_equal(inp_if_create(v, "em1", NULL), -ENOBUFS);
-	assert_int_equal(add4(e, "192.0.2.1", 24, NULL), 0);
-	assert_int_equal(add4(e, "192.0.2.2", 24, NULL), -ENOBUFS);
-	assert_int_equal(v->n_addrs, 3);
-	assert_int_equal(inp_host_destroy(h), 0);
+	fx_init(&w2, &cfg);                     /* lo0 + 2 addrs */
+	assert_int_equal(inp_if_create(w2.vnet, "em0", &e), 0);
+	assert_int_equal(inp_if_create(w2.vnet, "em1", NULL), -ENOBUFS);
+	assert_int_equal(fx_if_add4(e, "192.0.2.1", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(e, "192.0.2.2", 24, NULL), -ENOBUFS);
+	assert_int_equal(w2.vnet->n_addrs, 3);
+	assert_int_equal(inp_host_destroy(w2.host), 0);
 }
 
 /* ---- addresses: order, primary, duplicates ----------------------------- */
 
 static void test_order_and_primary(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifaddr *ifa;
 	struct inp_ifnet *ifp;
 	struct in_addr a;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add4(w->em1, "203.0.113.5", 24, NULL), 0);
-	assert_int_equal(add4(w->em0, "192.0.2.11", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "203.0.113.5", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.11", 24, NULL), 0);
 	/* Configuration order: lo0's two, then in the order added. */
 	ifa = w->vnet->addrs;
 	assert_int_equal(ifa->u.in.addr.s_addr, htonl(INADDR_LOOPBACK));
 	ifa = ifa->v_next;
 	assert_int_equal(ifa->family, AF_INET6);
 	ifa = ifa->v_next;
-	assert_int_equal(ifa->u.in.addr.s_addr, A4("192.0.2.10").s_addr);
+	assert_int_equal(ifa->u.in.addr.s_addr, fx_in4("192.0.2.10").s_addr);
 	ifa = ifa->v_next;
-	assert_int_equal(ifa->u.in.addr.s_addr, A4("203.0.113.5").s_addr);
+	assert_int_equal(ifa->u.in.addr.s_addr, fx_in4("203.0.113.5").s_addr);
 	ifa = ifa->v_next;
-	assert_int_equal(ifa->u.in.addr.s_addr, A4("192.0.2.11").s_addr);
+	assert_int_equal(ifa->u.in.addr.s_addr, fx_in4("192.0.2.11").s_addr);
 	assert_null(ifa->v_next);
 	/* Per interface, too. */
-	assert_int_equal(w->em0->addrs->u.in.addr.s_addr, A4("192.0.2.10").s_addr);
+	assert_int_equal(w->em0->addrs->u.in.addr.s_addr,
+	                 fx_in4("192.0.2.10").s_addr);
 	assert_int_equal(w->em0->addrs->if_next->u.in.addr.s_addr,
-	                 A4("192.0.2.11").s_addr);
+	                 fx_in4("192.0.2.11").s_addr);
 	/* C6: the primary is the first IPv4 address: 127.0.0.1 ... */
 	assert_true(vnet_primary_in4(w->vnet, &a, &ifp));
 	assert_int_equal(a.s_addr, htonl(INADDR_LOOPBACK));
 	assert_ptr_equal(ifp, w->vnet->lo0);
 	/* ... until it goes. */
-	assert_int_equal(del4(w->vnet->lo0, "127.0.0.1"), 0);
+	assert_int_equal(fx_if_del4(w->vnet->lo0, "127.0.0.1"), 0);
 	assert_true(vnet_primary_in4(w->vnet, &a, &ifp));
-	assert_int_equal(a.s_addr, A4("192.0.2.10").s_addr);
+	assert_int_equal(a.s_addr, fx_in4("192.0.2.10").s_addr);
 	assert_ptr_equal(ifp, w->em0);
-	assert_int_equal(del4(w->em0, "192.0.2.10"), 0);
-	assert_int_equal(del4(w->em0, "192.0.2.11"), 0);
-	assert_int_equal(del4(w->em1, "203.0.113.5"), 0);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.10"), 0);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.11"), 0);
+	assert_int_equal(fx_if_del4(w->em1, "203.0.113.5"), 0);
 	assert_false(vnet_primary_in4(w->vnet, &a, NULL));
 }
 
 static void test_duplicates(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), -EEXIST);
-	assert_int_equal(add4(w->em0, "192.0.2.10", 16, NULL), -EEXIST);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), -EEXIST);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 16, NULL), -EEXIST);
 	/* Another interface may carry the same address. */
-	assert_int_equal(add4(w->em1, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add6(w->em0, "2001:db8::1", 64), 0);
-	assert_int_equal(add6(w->em0, "2001:db8::1", 64), -EEXIST);
+	assert_int_equal(fx_if_add4(w->em1, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add6(w->em0, "2001:db8::1", 64), 0);
+	assert_int_equal(fx_if_add6(w->em0, "2001:db8::1", 64), -EEXIST);
 	assert_int_equal(w->vnet->n_addrs, 5);
-	assert_int_equal(del4(w->em0, "192.0.2.99"), -EADDRNOTAVAIL);
-	assert_int_equal(del4(w->em0, "192.0.2.10"), 0);
-	assert_int_equal(del4(w->em0, "192.0.2.10"), -EADDRNOTAVAIL);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.99"), -EADDRNOTAVAIL);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.10"), 0);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.10"), -EADDRNOTAVAIL);
 	/* Still local through em1. */
-	assert_true(ifa_is_local_in4(w->vnet, A4("192.0.2.10")));
+	assert_true(ifa_is_local_in4(w->vnet, fx_in4("192.0.2.10")));
 }
 
 /* Bad input: a negative errno and no change. */
 static void test_bad_input(void **state)
 {
-	struct world *w = *state;
-	struct sockaddr_in s = sin4("192.0.2.10");
-	struct sockaddr_in6 s6 = sin6("2001:db8::1", 0);
-	struct sockaddr_in p = sin4("192.0.2.1");
+	struct fx *w = *state;
+	struct sockaddr_in s = fx_sin4("192.0.2.10", 0);
+	struct sockaddr_in6 s6 = fx_sin6("2001:db8::1", 0);
+	struct sockaddr_in p = fx_sin4("192.0.2.1", 0);
 	struct sockaddr bad = { .sa_family = AF_UNIX };
 	struct inp_ifaddr *ifa = NULL;
 	unsigned n = w->vnet->n_addrs;
@@ -247,12 +158,12 @@ static void test_bad_input(void **state)
 	                                 (struct sockaddr *)&p), -EINVAL);
 	assert_int_equal(inp_if_addr_add(w->em0, (struct sockaddr *)&s, 24,
 	                                 (struct sockaddr *)&s6), -EINVAL);
-	assert_int_equal(add4(w->em0, "0.0.0.0", 8, NULL), -EINVAL);
-	assert_int_equal(add4(w->em0, "224.0.0.1", 24, NULL), -EINVAL);
-	assert_int_equal(add4(w->em0, "255.255.255.255", 32, NULL), -EINVAL);
-	assert_int_equal(add6(w->em0, "::", 64), -EINVAL);
-	assert_int_equal(add6(w->em0, "ff02::1", 64), -EINVAL);
-	assert_int_equal(add6(w->em0, "::ffff:192.0.2.1", 96), -EINVAL);
+	assert_int_equal(fx_if_add4(w->em0, "0.0.0.0", 8, NULL), -EINVAL);
+	assert_int_equal(fx_if_add4(w->em0, "224.0.0.1", 24, NULL), -EINVAL);
+	assert_int_equal(fx_if_add4(w->em0, "255.255.255.255", 32, NULL), -EINVAL);
+	assert_int_equal(fx_if_add6(w->em0, "::", 64), -EINVAL);
+	assert_int_equal(fx_if_add6(w->em0, "ff02::1", 64), -EINVAL);
+	assert_int_equal(fx_if_add6(w->em0, "::ffff:192.0.2.1", 96), -EINVAL);
 	assert_int_equal(inp_if_addr_delete(w->em0, &bad), -EAFNOSUPPORT);
 	assert_int_equal(inp_if_addr_delete(NULL, (struct sockaddr *)&s), -EINVAL);
 	assert_int_equal(w->vnet->n_addrs, n);
@@ -269,113 +180,113 @@ static void test_bad_input(void **state)
 
 static void test_broadcast_addresses(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifnet *tun;
 	struct sockaddr_in s;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add4(w->em0, "198.51.100.1", 30, NULL), 0);
-	assert_int_equal(add4(w->em0, "198.51.100.8", 31, NULL), 0);
-	assert_int_equal(add4(w->em0, "198.51.100.20", 32, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "198.51.100.1", 30, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "198.51.100.8", 31, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "198.51.100.20", 32, NULL), 0);
 	assert_int_equal(inp_if_create(w->vnet, "tun0", &tun), 0);
-	assert_int_equal(add4(tun, "10.0.0.1", 24, "10.0.0.2"), 0);
+	assert_int_equal(fx_if_add4(tun, "10.0.0.1", 24, "10.0.0.2"), 0);
 	assert_true(inp_if_flags(tun) & INP_IFF_POINTOPOINT);
 
 	/* IF-3: broadcast addresses of broadcast-capable interfaces are local. */
-	assert_true(ifa_is_local_in4(w->vnet, A4("192.0.2.255")));
-	assert_true(ifa_is_local_in4(w->vnet, A4("198.51.100.3")));   /* /30 */
-	assert_false(ifa_is_local_in4(w->vnet, A4("198.51.100.9")));  /* /31 */
-	assert_false(ifa_is_local_in4(w->vnet, A4("10.0.0.255")));    /* p2p */
-	assert_false(ifa_is_local_in4(w->vnet, A4("127.255.255.255"))); /* lo */
-	assert_false(ifa_is_local_in4(w->vnet, A4("255.255.255.255")));
-	assert_false(ifa_is_local_in4(w->vnet, A4("192.0.2.11")));
-	assert_true(ifa_is_local_in4(w->vnet, A4("198.51.100.20")));
-	assert_true(ifa_is_local_in4(w->vnet, A4("10.0.0.1")));
-	assert_false(ifa_is_local_in4(w->vnet, A4("10.0.0.2")));      /* peer */
-	s = sin4("192.0.2.255");
+	assert_true(ifa_is_local_in4(w->vnet, fx_in4("192.0.2.255")));
+	assert_true(ifa_is_local_in4(w->vnet, fx_in4("198.51.100.3")));   /* /30 */
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("198.51.100.9")));  /* /31 */
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("10.0.0.255")));    /* p2p */
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("127.255.255.255"))); /* lo */
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("255.255.255.255")));
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("192.0.2.11")));
+	assert_true(ifa_is_local_in4(w->vnet, fx_in4("198.51.100.20")));
+	assert_true(ifa_is_local_in4(w->vnet, fx_in4("10.0.0.1")));
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("10.0.0.2")));      /* peer */
+	s = fx_sin4("192.0.2.255", 0);
 	assert_true(inp_ifa_is_local(w->vnet, (struct sockaddr *)&s));
-	s = sin4("192.0.2.254");
+	s = fx_sin4("192.0.2.254", 0);
 	assert_false(inp_ifa_is_local(w->vnet, (struct sockaddr *)&s));
 
 	/* UD-4 on em0. */
-	assert_true(ifa_is_broadcast_in4(w->em0, A4("255.255.255.255")));
-	assert_true(ifa_is_broadcast_in4(w->em0, A4("0.0.0.0")));
-	assert_true(ifa_is_broadcast_in4(NULL, A4("255.255.255.255")));
-	assert_true(ifa_is_broadcast_in4(w->em0, A4("192.0.2.255")));
-	assert_true(ifa_is_broadcast_in4(w->em0, A4("192.0.2.0")));     /* net */
-	assert_true(ifa_is_broadcast_in4(w->em0, A4("198.51.100.0")));  /* /30 */
-	assert_false(ifa_is_broadcast_in4(w->em0, A4("198.51.100.8"))); /* /31 */
-	assert_false(ifa_is_broadcast_in4(w->em0, A4("198.51.100.9")));
-	assert_false(ifa_is_broadcast_in4(w->em0, A4("198.51.100.20"))); /* /32 */
-	assert_false(ifa_is_broadcast_in4(w->em0, A4("192.0.2.10")));
+	assert_true(ifa_is_broadcast_in4(w->em0, fx_in4("255.255.255.255")));
+	assert_true(ifa_is_broadcast_in4(w->em0, fx_in4("0.0.0.0")));
+	assert_true(ifa_is_broadcast_in4(NULL, fx_in4("255.255.255.255")));
+	assert_true(ifa_is_broadcast_in4(w->em0, fx_in4("192.0.2.255")));
+	assert_true(ifa_is_broadcast_in4(w->em0, fx_in4("192.0.2.0")));     /* net */
+	assert_true(ifa_is_broadcast_in4(w->em0, fx_in4("198.51.100.0")));  /* /30 */
+	assert_false(ifa_is_broadcast_in4(w->em0, fx_in4("198.51.100.8"))); /* /31 */
+	assert_false(ifa_is_broadcast_in4(w->em0, fx_in4("198.51.100.9")));
+	assert_false(ifa_is_broadcast_in4(w->em0, fx_in4("198.51.100.20"))); /* /32 */
+	assert_false(ifa_is_broadcast_in4(w->em0, fx_in4("192.0.2.10")));
 	/* Only the receiving interface's addresses count. */
-	assert_false(ifa_is_broadcast_in4(w->em1, A4("192.0.2.255")));
-	assert_false(ifa_is_broadcast_in4(tun, A4("10.0.0.255")));
-	assert_false(ifa_is_broadcast_in4(w->vnet->lo0, A4("127.255.255.255")));
+	assert_false(ifa_is_broadcast_in4(w->em1, fx_in4("192.0.2.255")));
+	assert_false(ifa_is_broadcast_in4(tun, fx_in4("10.0.0.255")));
+	assert_false(ifa_is_broadcast_in4(w->vnet->lo0, fx_in4("127.255.255.255")));
 
 	/* A loopback interface has no broadcast, even for older addresses. */
 	assert_int_equal(inp_if_set_loopback(w->em0), 0);
-	assert_false(ifa_is_local_in4(w->vnet, A4("192.0.2.255")));
-	assert_false(ifa_is_broadcast_in4(w->em0, A4("192.0.2.255")));
-	assert_true(ifa_is_local_in4(w->vnet, A4("192.0.2.10")));
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("192.0.2.255")));
+	assert_false(ifa_is_broadcast_in4(w->em0, fx_in4("192.0.2.255")));
+	assert_true(ifa_is_local_in4(w->vnet, fx_in4("192.0.2.10")));
 }
 
 static void test_p2p_flag(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 
-	assert_int_equal(add4(w->em1, "10.0.0.1", 32, "10.0.0.2"), 0);
-	assert_int_equal(add4(w->em1, "10.0.1.1", 32, "10.0.1.2"), 0);
+	assert_int_equal(fx_if_add4(w->em1, "10.0.0.1", 32, "10.0.0.2"), 0);
+	assert_int_equal(fx_if_add4(w->em1, "10.0.1.1", 32, "10.0.1.2"), 0);
 	assert_true(inp_if_flags(w->em1) & INP_IFF_POINTOPOINT);
-	assert_int_equal(del4(w->em1, "10.0.0.1"), 0);
+	assert_int_equal(fx_if_del4(w->em1, "10.0.0.1"), 0);
 	assert_true(inp_if_flags(w->em1) & INP_IFF_POINTOPOINT);
-	assert_int_equal(del4(w->em1, "10.0.1.1"), 0);
+	assert_int_equal(fx_if_del4(w->em1, "10.0.1.1"), 0);
 	assert_false(inp_if_flags(w->em1) & INP_IFF_POINTOPOINT);
 }
 
 /* S4 / IF-7 helpers: by peer, and by most specific connected prefix. */
 static void test_dst_and_net(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifaddr *ifa;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add4(w->em0, "192.0.2.130", 25, NULL), 0);
-	assert_int_equal(add4(w->em1, "192.0.2.20", 24, NULL), 0);
-	assert_int_equal(add4(w->em1, "10.0.0.1", 24, "10.0.0.2"), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.130", 25, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "192.0.2.20", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "10.0.0.1", 24, "10.0.0.2"), 0);
 
-	ifa = ifa_find_net_in4(w->vnet, A4("192.0.2.200"));
+	ifa = ifa_find_net_in4(w->vnet, fx_in4("192.0.2.200"));
 	assert_non_null(ifa);
-	assert_int_equal(ifa->u.in.addr.s_addr, A4("192.0.2.130").s_addr);
+	assert_int_equal(ifa->u.in.addr.s_addr, fx_in4("192.0.2.130").s_addr);
 	ifa_rele(ifa);
-	ifa = ifa_find_net_in4(w->vnet, A4("192.0.2.5"));   /* tie: first */
-	assert_int_equal(ifa->u.in.addr.s_addr, A4("192.0.2.10").s_addr);
+	ifa = ifa_find_net_in4(w->vnet, fx_in4("192.0.2.5"));   /* tie: first */
+	assert_int_equal(ifa->u.in.addr.s_addr, fx_in4("192.0.2.10").s_addr);
 	ifa_rele(ifa);
-	assert_null(ifa_find_net_in4(w->vnet, A4("10.0.0.5")));  /* p2p: no */
-	ifa = ifa_find_dst_in4(w->vnet, A4("10.0.0.2"));
+	assert_null(ifa_find_net_in4(w->vnet, fx_in4("10.0.0.5")));  /* p2p: no */
+	ifa = ifa_find_dst_in4(w->vnet, fx_in4("10.0.0.2"));
 	assert_non_null(ifa);
-	assert_int_equal(ifa->u.in.addr.s_addr, A4("10.0.0.1").s_addr);
+	assert_int_equal(ifa->u.in.addr.s_addr, fx_in4("10.0.0.1").s_addr);
 	assert_ptr_equal(inp_ifa_ifnet(ifa), w->em1);
 	ifa_rele(ifa);
-	assert_null(ifa_find_dst_in4(w->vnet, A4("10.0.0.1")));
-	assert_null(ifa_find_dst_in4(NULL, A4("10.0.0.1")));
-	assert_null(ifa_find_net_in4(NULL, A4("10.0.0.1")));
+	assert_null(ifa_find_dst_in4(w->vnet, fx_in4("10.0.0.1")));
+	assert_null(ifa_find_dst_in4(NULL, fx_in4("10.0.0.1")));
+	assert_null(ifa_find_net_in4(NULL, fx_in4("10.0.0.1")));
 }
 
 /* ---- IPv6 zones and states --------------------------------------------- */
 
 static void test_ipv6(void **state)
 {
-	struct world *w = *state;
-	struct in6_addr ll = A6("fe80::1"), g = A6("2001:db8::50");
+	struct fx *w = *state;
+	struct in6_addr ll = fx_in6("fe80::1"), g = fx_in6("2001:db8::50");
 	struct inp_ifaddr *ifa;
 	struct sockaddr_storage ss;
 	struct sockaddr_in6 s;
 	unsigned e0 = inp_if_index(w->em0), e1 = inp_if_index(w->em1);
 
-	assert_int_equal(add6(w->em0, "fe80::1", 64), 0);
-	assert_int_equal(add6(w->em1, "fe80::1", 64), 0);   /* other zone */
-	assert_int_equal(add6(w->em0, "2001:db8::50", 64), 0);
+	assert_int_equal(fx_if_add6(w->em0, "fe80::1", 64), 0);
+	assert_int_equal(fx_if_add6(w->em1, "fe80::1", 64), 0);   /* other zone */
+	assert_int_equal(fx_if_add6(w->em0, "2001:db8::50", 64), 0);
 
 	/* A link-local address is found only in its zone. */
 	assert_null(ifa_find_in6(w->vnet, &ll, 0));
@@ -413,13 +324,13 @@ static void test_ipv6(void **state)
 	assert_false(ifa_is_bindable_in6(w->vnet, &ll, 0));
 	assert_false(ifa_is_bindable_in6(w->vnet, &in6addr_any, 0));
 
-	s = sin6("fe80::1", e0);
+	s = fx_sin6_scope("fe80::1", 0, e0);
 	assert_true(inp_ifa_is_local(w->vnet, (struct sockaddr *)&s));
-	s = sin6("fe80::1", 0);
+	s = fx_sin6("fe80::1", 0);
 	assert_false(inp_ifa_is_local(w->vnet, (struct sockaddr *)&s));
-	s = sin6("::1", 0);
+	s = fx_sin6("::1", 0);
 	assert_true(inp_ifa_is_local(w->vnet, (struct sockaddr *)&s));
-	s = sin6("fe80::1", e1);
+	s = fx_sin6_scope("fe80::1", 0, e1);
 	assert_int_equal(inp_if_addr_delete(w->em1, (struct sockaddr *)&s), 0);
 	assert_null(ifa_find_in6(w->vnet, &ll, e1));
 	assert_true(ifa_is_bindable_in6(w->vnet, &ll, e0));
@@ -429,18 +340,18 @@ static void test_ipv6(void **state)
 
 static void test_refcounts(void **state)
 {
-	struct world *w = *state;
-	struct sockaddr_in s = sin4("192.0.2.10");
+	struct fx *w = *state;
+	struct sockaddr_in s = fx_sin4("192.0.2.10", 0);
 	struct sockaddr_storage ss;
 	struct inp_ifaddr *ifa, *ifa2;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 0);
 	/* A lookup returns a reference (IF-2) ... */
 	assert_int_equal(inp_ifa_find(w->vnet, (struct sockaddr *)&s, &ifa), 0);
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 1);
 	assert_int_equal(atomic_load(&ifa->refcount), 2);
-	ifa2 = ifa_find_in4(w->vnet, A4("192.0.2.10"));
+	ifa2 = ifa_find_in4(w->vnet, fx_in4("192.0.2.10"));
 	assert_ptr_equal(ifa, ifa2);
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 2);
 	ifa_rele(ifa2);
@@ -448,17 +359,17 @@ static void test_refcounts(void **state)
 	assert_true(inp_ifa_is_local(w->vnet, (struct sockaddr *)&s));
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 1);
 	/* Deleting a held address unlinks it; it stays readable. */
-	assert_int_equal(del4(w->em0, "192.0.2.10"), 0);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.10"), 0);
 	assert_false(ifa->linked);
 	assert_int_equal(atomic_load(&ifa->refcount), 1);
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 1);
 	inp_ifa_addr(ifa, &ss);
 	assert_int_equal(((struct sockaddr_in *)&ss)->sin_addr.s_addr,
-	                 A4("192.0.2.10").s_addr);
+	                 fx_in4("192.0.2.10").s_addr);
 	assert_ptr_equal(inp_ifa_ifnet(ifa), w->em0);
 	assert_int_equal(inp_ifa_find(w->vnet, (struct sockaddr *)&s, &ifa2),
 	                 -EADDRNOTAVAIL);
-	assert_false(ifa_is_local_in4(w->vnet, A4("192.0.2.10")));
+	assert_false(ifa_is_local_in4(w->vnet, fx_in4("192.0.2.10")));
 	inp_ifa_ref(ifa);
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 2);
 	inp_ifa_rele(ifa);
@@ -471,15 +382,15 @@ static void test_refcounts(void **state)
 /* An address still held when its vnet goes is orphaned, not freed. */
 static void test_orphan_after_vnet_destroy(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_vnet *v;
 	struct inp_ifnet *e;
 	struct inp_ifaddr *ifa;
 
 	assert_int_equal(inp_vnet_create(w->host, "tmp", &v), 0);
 	assert_int_equal(inp_if_create(v, "em0", &e), 0);
-	assert_int_equal(add4(e, "192.0.2.1", 24, NULL), 0);
-	ifa = ifa_find_in4(v, A4("192.0.2.1"));
+	assert_int_equal(fx_if_add4(e, "192.0.2.1", 24, NULL), 0);
+	ifa = ifa_find_in4(v, fx_in4("192.0.2.1"));
 	assert_non_null(ifa);
 	assert_int_equal(inp_vnet_destroy(v), 0);
 	assert_null(inp_ifa_ifnet(ifa));
@@ -488,19 +399,20 @@ static void test_orphan_after_vnet_destroy(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup_em0_em1, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_interfaces, setup, teardown),
+		T(test_interfaces),
 		cmocka_unit_test(test_ifnet_limit),
-		cmocka_unit_test_setup_teardown(test_order_and_primary, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_broadcast_addresses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_p2p_flag, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dst_and_net, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refcounts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orphan_after_vnet_destroy, setup,
-		                                teardown),
+		T(test_order_and_primary),
+		T(test_duplicates),
+		T(test_bad_input),
+		T(test_broadcast_addresses),
+		T(test_p2p_flag),
+		T(test_dst_and_net),
+		T(test_ipv6),
+		T(test_refcounts),
+		T(test_orphan_after_vnet_destroy),
 	};
+#undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

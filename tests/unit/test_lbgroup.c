@@ -4,11 +4,6 @@
  * removal order, the member formula of G4, pending TCP members, group
  * choice (G3) and precedence over the wild phase (G5); invariants 18, 19.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 #include "pcb_fixture.h"
 #include "pcb/pcb_jhash.h"
@@ -35,25 +30,6 @@ static struct lbstat stats(struct inp_pcb *p)
 		assert_true(p->flags2 & INP_INLBGROUP);
 	}
 	return s;
-}
-
-/* The LB phase alone for a packet from src:sport to dst:dport. */
-static struct inp_pcb *lb_pick(struct fx *f, enum inp_proto proto,
-                               const char *src, uint16_t sport,
-                               const char *dst, uint16_t dport,
-                               struct inp_explain *why)
-{
-	struct inp_pcbinfo *info = fx_info(f, proto);
-	union inp_addr fa = fx_addr(src), la = fx_addr(dst);
-	int af = strchr(src, ':') != NULL ? AF_INET6 : AF_INET;
-	struct inp_pcb *p;
-
-	memset(why, 0, sizeof(*why));
-	hash_rlock(info);
-	p = lbgroup_lookup(info, af, &fa, htons(sport), &la, htons(dport),
-	                   why);
-	hash_unlock(info);
-	return p;
 }
 
 /* G4 as the spec writes it, recomputed here. */
@@ -103,8 +79,9 @@ static void test_grow_cap_shrink(void **state)
 	assert_false(m[256]->flags2 & INP_INLBGROUP);
 	assert_int_equal(stats(m[256]).rc, -ENOENT);
 	for (k = 1; k < 600; k++)
-		assert_ptr_not_equal(lb_pick(f, INP_PROTO_UDP, "198.51.100.1", k,
-		                             "192.0.2.10", 9000, &why), m[256]);
+		assert_ptr_not_equal(fx_lb_pick(f, INP_PROTO_UDP,
+		                                "198.51.100.1", k, "192.0.2.10",
+		                                9000, &why), m[256]);
 
 	/* LB-8: halve when over 8 slots and at most a quarter used */
 	for (i = 0; i < 252; i++) {
@@ -129,8 +106,8 @@ static void test_grow_cap_shrink(void **state)
 	for (i = 252; i < 256; i++)
 		fx_free(m[i]);
 	/* no empty group survives: the old non-member is still not one */
-	assert_null(lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1, "192.0.2.10",
-	                    9000, &why));
+	assert_null(fx_lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1,
+	                       "192.0.2.10", 9000, &why));
 	fx_free(m[256]);
 }
 
@@ -153,15 +130,15 @@ static void test_member_choice_and_removal(void **state)
 		unsigned i = g4_index(f, INP_PROTO_UDP, "198.51.100.1",
 		                      htons(k), htons(9100), 4);
 
-		got = lb_pick(f, INP_PROTO_UDP, "198.51.100.1", k,
-		              "192.0.2.10", 9100, &why);
+		got = fx_lb_pick(f, INP_PROTO_UDP, "198.51.100.1", k,
+		                 "192.0.2.10", 9100, &why);
 		assert_ptr_equal(got, arr4[i]);
 		assert_string_equal(why.rule, "G4");
 		snprintf(want, sizeof(want), "member %u of 4", i);
 		assert_non_null(strstr(why.reason, want));
 		/* stable: the same 4-tuple, the same member */
-		assert_ptr_equal(lb_pick(f, INP_PROTO_UDP, "198.51.100.1", k,
-		                         "127.0.0.1", 9100, &why), got);
+		assert_ptr_equal(fx_lb_pick(f, INP_PROTO_UDP, "198.51.100.1", k,
+		                            "127.0.0.1", 9100, &why), got);
 		seen |= 1u << i;
 	}
 	assert_int_equal(seen, 0xf);                   /* all four used */
@@ -172,12 +149,10 @@ static void test_member_choice_and_removal(void **state)
 		unsigned i = g4_index(f, INP_PROTO_UDP, "198.51.100.1",
 		                      htons(k), htons(9100), 3);
 
-		assert_ptr_equal(lb_pick(f, INP_PROTO_UDP, "198.51.100.1", k,
-		                         "192.0.2.10", 9100, &why), arr3[i]);
+		assert_ptr_equal(fx_lb_pick(f, INP_PROTO_UDP, "198.51.100.1", k,
+		                            "192.0.2.10", 9100, &why), arr3[i]);
 	}
-	fx_free(a);
-	fx_free(c);
-	fx_free(d);
+	fx_free_all(a, c, d);
 }
 
 /* G1 (15): TCP members are pending until listen(). */
@@ -192,8 +167,8 @@ static void test_pending_tcp(void **state)
 	b = fx_bound(f, INP_PROTO_TCP, AF_INET, NULL, "b", "0.0.0.0", 9443, LB);
 	assert_int_equal(stats(a).nactive, 0);
 	assert_int_equal(stats(a).npending, 2);
-	assert_null(lb_pick(f, INP_PROTO_TCP, "198.51.100.1", 1000,
-	                    "192.0.2.10", 9443, &why));
+	assert_null(fx_lb_pick(f, INP_PROTO_TCP, "198.51.100.1", 1000,
+	                       "192.0.2.10", 9443, &why));
 	assert_string_equal(why.rule, "G3");
 	/* no selectable member: the wild phase runs (newest wins rank 4) */
 	got = fx_lookup(f, INP_PROTO_TCP, "198.51.100.1", 1000, "192.0.2.10",
@@ -204,8 +179,8 @@ static void test_pending_tcp(void **state)
 	listen_pcb(a);
 	assert_int_equal(stats(b).nactive, 1);
 	for (k = 1; k <= 32; k++)
-		assert_ptr_equal(lb_pick(f, INP_PROTO_TCP, "198.51.100.1", k,
-		                         "192.0.2.10", 9443, &why), a);
+		assert_ptr_equal(fx_lb_pick(f, INP_PROTO_TCP, "198.51.100.1", k,
+		                            "192.0.2.10", 9443, &why), a);
 
 	/* removing the active member keeps the pending one pending */
 	c = fx_bound(f, INP_PROTO_TCP, AF_INET, NULL, "c", "0.0.0.0", 9443, LB);
@@ -214,14 +189,13 @@ static void test_pending_tcp(void **state)
 	assert_int_equal(stats(b).nactive, 1);
 	assert_int_equal(stats(b).npending, 1);
 	for (k = 1; k <= 32; k++)
-		assert_ptr_equal(lb_pick(f, INP_PROTO_TCP, "198.51.100.1", k,
-		                         "192.0.2.10", 9443, &why), c);
+		assert_ptr_equal(fx_lb_pick(f, INP_PROTO_TCP, "198.51.100.1", k,
+		                            "192.0.2.10", 9443, &why), c);
 	listen_pcb(b);
 	listen_pcb(b);                                 /* idempotent */
 	assert_int_equal(stats(b).nactive, 2);
 	assert_int_equal(stats(b).npending, 0);
-	fx_free(b);
-	fx_free(c);
+	fx_free_all(b, c);
 }
 
 /* LB-3, LB-4: who joins which group. */
@@ -233,17 +207,11 @@ static void test_membership_keys(void **state)
 
 	v4 = fx_bound(f, INP_PROTO_UDP, AF_INET, NULL, "v4", "0.0.0.0", 9200,
 	              LB);
-	ds = fx_alloc(f, INP_PROTO_UDP, AF_INET6, NULL, "ds");
-	pcb_wlock(ds);
-	ds->vflag = INP_V_IPV4 | INP_V_IPV6 | INP_V_IPV6PROTO;
-	pcb_unlock(ds);
+	ds = fx_alloc6(f, INP_PROTO_UDP, "ds", INP_V_IPV4 | INP_V_IPV6);
 	assert_int_equal(fx_insert(ds, "::", 9200, NULL, 0, LB), 0);
 	assert_false(ds->flags2 & INP_INLBGROUP);      /* dual-stack :: */
 
-	m = fx_alloc(f, INP_PROTO_UDP, AF_INET6, NULL, "m");  /* mapped */
-	pcb_wlock(m);
-	m->vflag = INP_V_IPV4 | INP_V_IPV6PROTO;
-	pcb_unlock(m);
+	m = fx_alloc6(f, INP_PROTO_UDP, "m", INP_V_IPV4);     /* mapped */
 	assert_int_equal(fx_insert(m, "0.0.0.0", 9200, NULL, 0, LB), 0);
 	assert_true(m->flags2 & INP_INLBGROUP);
 	assert_int_equal(stats(m).nactive, 1);         /* its own vflag */
@@ -251,8 +219,8 @@ static void test_membership_keys(void **state)
 
 	s6 = fx_bound(f, INP_PROTO_UDP, AF_INET6, NULL, "s6", "::", 9200, LB);
 	assert_true(s6->flags2 & INP_INLBGROUP);       /* V6ONLY '::' joins */
-	assert_ptr_equal(lb_pick(f, INP_PROTO_UDP, "2001:db8::1", 7,
-	                         "2001:db8::10", 9200, &why), s6);
+	assert_ptr_equal(fx_lb_pick(f, INP_PROTO_UDP, "2001:db8::1", 7,
+	                            "2001:db8::10", 9200, &why), s6);
 
 	o = fx_bound(f, INP_PROTO_UDP, AF_INET, NULL, "o", "0.0.0.0", 9200, 0);
 	assert_false(o->flags2 & INP_INLBGROUP);       /* no option */
@@ -271,18 +239,15 @@ static void test_membership_keys(void **state)
 	hash_unlock(v4->info);
 	pcb_unlock(v4);
 
-	fx_free(v4);
-	fx_free(ds);
-	fx_free(m);
-	fx_free(s6);
-	fx_free(o);
+	fx_free_all(v4, ds, m, s6, o);
 }
 
 /* G3 ranks, jails (J3 with the member's credential), G5 precedence. */
 static void test_group_choice(void **state)
 {
 	struct fx *f = *state;
-	struct inp_jail *j = fx_jail4(f, "web", "192.0.2.11", "192.0.2.12");
+	struct inp_jail *j = fx_jail(f, "web", "192.0.2.11,192.0.2.12",
+	                             "inherit");
 	struct inp_cred *jc = fx_cred(f, 0, j);
 	struct inp_pcb *w, *e, *jw, *plain;
 	struct inp_explain why;
@@ -292,13 +257,13 @@ static void test_group_choice(void **state)
 	             LB);
 	jw = fx_bound(f, INP_PROTO_UDP, AF_INET, jc, "jw", "0.0.0.0", 9500,
 	              LB);
-	assert_ptr_equal(lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1,
-	                         "192.0.2.10", 9500, &why), e);
+	assert_ptr_equal(fx_lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1,
+	                            "192.0.2.10", 9500, &why), e);
 	assert_non_null(strstr(why.reason, "unjailed, exact"));
-	assert_ptr_equal(lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1,
-	                         "127.0.0.1", 9500, &why), w);
-	assert_ptr_equal(lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1,
-	                         "192.0.2.12", 9500, &why), jw);
+	assert_ptr_equal(fx_lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1,
+	                            "127.0.0.1", 9500, &why), w);
+	assert_ptr_equal(fx_lb_pick(f, INP_PROTO_UDP, "198.51.100.1", 1,
+	                            "192.0.2.12", 9500, &why), jw);
 	assert_non_null(strstr(why.reason, "jailed, wildcard"));
 
 	/* G5: the wildcard group beats a plain socket on the exact address */
@@ -313,9 +278,7 @@ static void test_group_choice(void **state)
 	                           "127.0.0.1", 9500, true, &why), plain);
 	assert_string_equal(why.rule, "L4");
 
-	fx_free(e);
-	fx_free(jw);
-	fx_free(plain);
+	fx_free_all(e, jw, plain);
 	inp_cred_rele(jc);
 	assert_int_equal(inp_jail_remove(j), 0);
 }
@@ -323,16 +286,11 @@ static void test_group_choice(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_grow_cap_shrink, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_member_choice_and_removal,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_pending_tcp, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_membership_keys, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_group_choice, fx_setup,
-		                                fx_teardown),
+		PCB_TEST(test_grow_cap_shrink),
+		PCB_TEST(test_member_choice_and_removal),
+		PCB_TEST(test_pending_tcp),
+		PCB_TEST(test_membership_keys),
+		PCB_TEST(test_group_choice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

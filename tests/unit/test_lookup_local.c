@@ -3,11 +3,6 @@
  * LL2 best-fit costs and thresholds (the dual-stack +3, the IPv6 view),
  * "first examined wins" (newest first) and the J8 namespace filter.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 #include "pcb_fixture.h"
 
@@ -25,20 +20,6 @@ static struct inp_pcb *ll(struct fx *f, enum inp_proto proto, int af,
 	t = pcb_lookup_local(info, af, &a, htons(lport), wildcard, cred);
 	hash_unlock(info);
 	return t;
-}
-
-/* An AF_INET6 socket's PCB with the given vflag, inserted. */
-static struct inp_pcb *v6pcb(struct fx *f, const char *label, unsigned vflag,
-                             const char *laddr, uint16_t lport,
-                             const char *faddr, uint16_t fport)
-{
-	struct inp_pcb *p = fx_alloc(f, INP_PROTO_UDP, AF_INET6, NULL, label);
-
-	pcb_wlock(p);
-	p->vflag = vflag | INP_V_IPV6PROTO;
-	pcb_unlock(p);
-	assert_int_equal(fx_insert(p, laddr, lport, faddr, fport, 0), 0);
-	return p;
 }
 
 /* LL1: only an unconnected PCB on exactly that address; * equals only *. */
@@ -64,8 +45,7 @@ static void test_exact_mode(void **state)
 	assert_null(ll(f, INP_PROTO_TCP, AF_INET, "0.0.0.0", 5000, false,
 	               NULL));
 	assert_null(ll(f, INP_PROTO_UDP, AF_INET6, "::", 5000, false, NULL));
-	fx_free(w);
-	fx_free(s);
+	fx_free_all(w, s);
 }
 
 /* LL2 costs 0 and 1 in the IPv4 view, and the skip of another address. */
@@ -93,9 +73,7 @@ static void test_bestfit_costs(void **state)
 	/* cost 1: PCB specific, request wildcard */
 	assert_ptr_equal(ll(f, INP_PROTO_UDP, AF_INET, "0.0.0.0", 5001, true,
 	                    NULL), o);
-	fx_free(w);
-	fx_free(s);
-	fx_free(o);
+	fx_free_all(w, s, o);
 }
 
 /* LL2 ties: first examined wins, and the port index is newest first. */
@@ -131,7 +109,8 @@ static void test_dualstack_cost(void **state)
 	struct fx *f = *state;
 	struct inp_pcb *d, *w, *x;
 
-	d = v6pcb(f, "d", INP_V_IPV4 | INP_V_IPV6, "::", 8400, NULL, 0);
+	d = fx_v6pcb(f, INP_PROTO_UDP, "d", INP_V_IPV4 | INP_V_IPV6, "::",
+	             8400, NULL, 0);
 	/* cost 3 (alone): still found for 0.0.0.0, and 4 for a specific */
 	assert_ptr_equal(ll(f, INP_PROTO_UDP, AF_INET, "0.0.0.0", 8400, true,
 	                    NULL), d);
@@ -147,23 +126,24 @@ static void test_dualstack_cost(void **state)
 	assert_int_equal(fx_insert(w, "0.0.0.0", 8400, "198.51.100.1", 53, 0),
 	                 0);
 	fx_free(d);
-	d = v6pcb(f, "d2", INP_V_IPV4 | INP_V_IPV6, "::", 8400, NULL, 0);
+	d = fx_v6pcb(f, INP_PROTO_UDP, "d2", INP_V_IPV4 | INP_V_IPV6, "::",
+	             8400, NULL, 0);
 	assert_ptr_equal(ll(f, INP_PROTO_UDP, AF_INET, "0.0.0.0", 8400, true,
 	                    NULL), w);
 	/* IPv6 view: the dual-stack PCB costs 0 for :: */
 	assert_ptr_equal(ll(f, INP_PROTO_UDP, AF_INET6, "::", 8400, true,
 	                    NULL), d);
-	fx_free(w);
-	fx_free(d);
+	fx_free_all(w, d);
 
 	/* the maximum IPv4 cost 5 is below the threshold 6 */
-	x = v6pcb(f, "x", INP_V_IPV4 | INP_V_IPV6, "192.0.2.10", 8401,
-	          "198.51.100.1", 53);
+	x = fx_v6pcb(f, INP_PROTO_UDP, "x", INP_V_IPV4 | INP_V_IPV6,
+	             "192.0.2.10", 8401, "198.51.100.1", 53);
 	assert_ptr_equal(ll(f, INP_PROTO_UDP, AF_INET, "0.0.0.0", 8401, true,
 	                    NULL), x);
 	fx_free(x);
 	/* the maximum IPv6 cost 2 is below the threshold 3 */
-	x = v6pcb(f, "y", INP_V_IPV6, "2001:db8::10", 8402, "2001:db8::1", 53);
+	x = fx_v6pcb(f, INP_PROTO_UDP, "y", INP_V_IPV6, "2001:db8::10", 8402,
+	             "2001:db8::1", 53);
 	assert_ptr_equal(ll(f, INP_PROTO_UDP, AF_INET6, "::", 8402, true,
 	                    NULL), x);
 	/* and a V6ONLY PCB is invisible to the IPv4 view */
@@ -177,9 +157,9 @@ static void test_dualstack_cost(void **state)
 static void test_namespaces(void **state)
 {
 	struct fx *f = *state;
-	struct inp_jail *j = fx_jail4(f, "web", "192.0.2.11", NULL);
-	struct inp_jail *k = fx_jail4(f, "web.kid", NULL, NULL);
-	struct inp_jail *o = fx_jail4(f, "other", "192.0.2.11", NULL);
+	struct inp_jail *j = fx_jail(f, "web", "192.0.2.11", "inherit");
+	struct inp_jail *k = fx_jail(f, "web.kid", "inherit", "inherit");
+	struct inp_jail *o = fx_jail(f, "other", "192.0.2.11", "inherit");
 	struct inp_cred *jc = fx_cred(f, 0, j), *kc = fx_cred(f, 0, k);
 	struct inp_cred *oc = fx_cred(f, 0, o);
 	struct inp_pcb *jp, *hp;
@@ -203,11 +183,8 @@ static void test_namespaces(void **state)
 	assert_ptr_equal(ll(f, INP_PROTO_TCP, AF_INET, "192.0.2.11", 8080,
 	                    true, jc), jp);
 	/* the IPv6 namespace of these jails is the host's (inherit) */
-	fx_free(jp);
-	fx_free(hp);
-	inp_cred_rele(jc);
-	inp_cred_rele(kc);
-	inp_cred_rele(oc);
+	fx_free_all(jp, hp);
+	fx_cred_rele_all(jc, kc, oc);
 	assert_int_equal(inp_jail_remove(k), 0);
 	assert_int_equal(inp_jail_remove(j), 0);
 	assert_int_equal(inp_jail_remove(o), 0);
@@ -233,18 +210,12 @@ static void test_removed_invisible(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_exact_mode, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_bestfit_costs, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_bestfit_tie_newest,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_dualstack_cost, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_namespaces, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_removed_invisible,
-		                                fx_setup, fx_teardown),
+		PCB_TEST(test_exact_mode),
+		PCB_TEST(test_bestfit_costs),
+		PCB_TEST(test_bestfit_tie_newest),
+		PCB_TEST(test_dualstack_cost),
+		PCB_TEST(test_namespaces),
+		PCB_TEST(test_removed_invisible),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,26 +4,8 @@
  * dual-stack class for IPv6 packets), the family flags and the jail
  * checks with the PCB's credential.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 #include "pcb_fixture.h"
-
-static struct inp_pcb *v6pcb(struct fx *f, enum inp_proto proto,
-                             const char *label, unsigned vflag,
-                             const char *laddr, uint16_t lport)
-{
-	struct inp_pcb *p = fx_alloc(f, proto, AF_INET6, NULL, label);
-
-	pcb_wlock(p);
-	p->vflag = vflag | INP_V_IPV6PROTO;
-	pcb_unlock(p);
-	assert_int_equal(fx_insert(p, laddr, lport, NULL, 0, 0), 0);
-	return p;
-}
 
 /* L1 before everything, L2 without the wildcard flag (E12). */
 static void test_exact_first(void **state)
@@ -49,8 +31,7 @@ static void test_exact_first(void **state)
 	assert_null(fx_lookup(f, INP_PROTO_TCP, "198.51.100.1", 1001,
 	                      "192.0.2.10", 8301, true, &why));
 	assert_string_equal(why.rule, "L4");
-	fx_free(b);
-	fx_free(s);
+	fx_free_all(b, s);
 }
 
 /* Rank 3 beats rank 4 (E4); ties go to the newest insertion (E5). */
@@ -83,9 +64,7 @@ static void test_ranks_and_ties(void **state)
 	fx_free(x);
 	assert_ptr_equal(fx_lookup(f, INP_PROTO_UDP, "198.51.100.1", 9,
 	                           "192.0.2.10", 6000, true, &why), y);
-	fx_free(y);
-	fx_free(a);
-	fx_free(b);
+	fx_free_all(y, a, b);
 }
 
 /* Rank 5 and the family flags (E13, E14). */
@@ -97,8 +76,8 @@ static void test_dualstack(void **state)
 
 	v4 = fx_bound(f, INP_PROTO_TCP, AF_INET, NULL, "v4", "0.0.0.0", 8400,
 	              0);
-	ds = v6pcb(f, INP_PROTO_TCP, "v6", INP_V_IPV4 | INP_V_IPV6, "::",
-	           8400);
+	ds = fx_v6pcb(f, INP_PROTO_TCP, "v6", INP_V_IPV4 | INP_V_IPV6, "::",
+	              8400, NULL, 0);
 	assert_ptr_equal(fx_lookup(f, INP_PROTO_TCP, "198.51.100.1", 1000,
 	                           "192.0.2.10", 8400, true, &why), v4);
 	assert_ptr_equal(fx_lookup(f, INP_PROTO_TCP, "2001:db8::1", 1000,
@@ -110,19 +89,19 @@ static void test_dualstack(void **state)
 	assert_non_null(strstr(why.reason, "rank 5"));
 
 	/* a V6ONLY PCB never sees IPv4; an IPv4-only PCB never IPv6 */
-	only6 = v6pcb(f, INP_PROTO_TCP, "z", INP_V_IPV6, "::", 8500);
+	only6 = fx_v6pcb(f, INP_PROTO_TCP, "z", INP_V_IPV6, "::", 8500,
+	                 NULL, 0);
 	assert_null(fx_lookup(f, INP_PROTO_TCP, "198.51.100.1", 1000,
 	                      "192.0.2.10", 8500, true, &why));
-	m = v6pcb(f, INP_PROTO_TCP, "m", INP_V_IPV4, "0.0.0.0", 8600);
+	m = fx_v6pcb(f, INP_PROTO_TCP, "m", INP_V_IPV4, "0.0.0.0", 8600,
+	             NULL, 0);
 	assert_null(fx_lookup(f, INP_PROTO_TCP, "2001:db8::1", 1000,
 	                      "2001:db8::10", 8600, true, &why));
 	/* '::ffff:0.0.0.0' of an AF_INET6 socket is rank 5 too */
 	assert_ptr_equal(fx_lookup(f, INP_PROTO_TCP, "198.51.100.1", 1000,
 	                           "192.0.2.10", 8600, true, &why), m);
 	assert_non_null(strstr(why.reason, "rank 5"));
-	fx_free(ds);
-	fx_free(only6);
-	fx_free(m);
+	fx_free_all(ds, only6, m);
 }
 
 /*
@@ -135,24 +114,25 @@ static void test_ipv6_tie_across_classes(void **state)
 	struct inp_pcb *w, *d;
 	struct inp_explain why;
 
-	w = v6pcb(f, INP_PROTO_UDP, "w", INP_V_IPV6, "::", 8700);
-	d = v6pcb(f, INP_PROTO_UDP, "d", INP_V_IPV4 | INP_V_IPV6, "::", 8700);
+	w = fx_v6pcb(f, INP_PROTO_UDP, "w", INP_V_IPV6, "::", 8700, NULL, 0);
+	d = fx_v6pcb(f, INP_PROTO_UDP, "d", INP_V_IPV4 | INP_V_IPV6, "::", 8700,
+	             NULL, 0);
 	assert_ptr_equal(fx_lookup(f, INP_PROTO_UDP, "2001:db8::1", 7,
 	                           "2001:db8::10", 8700, true, &why), d);
 	fx_free(w);
-	w = v6pcb(f, INP_PROTO_UDP, "w2", INP_V_IPV6, "::", 8700);
+	w = fx_v6pcb(f, INP_PROTO_UDP, "w2", INP_V_IPV6, "::", 8700, NULL, 0);
 	assert_ptr_equal(fx_lookup(f, INP_PROTO_UDP, "2001:db8::1", 7,
 	                           "2001:db8::10", 8700, true, &why), w);
-	fx_free(w);
-	fx_free(d);
+	fx_free_all(w, d);
 }
 
 /* 5.2 / J3: jailed PCBs only for their jail's addresses (E27, E28). */
 static void test_jails(void **state)
 {
 	struct fx *f = *state;
-	struct inp_jail *one = fx_jail4(f, "one", "192.0.2.11", NULL);
-	struct inp_jail *two = fx_jail4(f, "two", "192.0.2.12", "192.0.2.13");
+	struct inp_jail *one = fx_jail(f, "one", "192.0.2.11", "inherit");
+	struct inp_jail *two = fx_jail(f, "two", "192.0.2.12,192.0.2.13",
+	                               "inherit");
 	struct inp_cred *c1 = fx_cred(f, 0, one), *c2 = fx_cred(f, 0, two);
 	struct inp_pcb *j, *a, *h;
 	struct inp_explain why;
@@ -173,11 +153,8 @@ static void test_jails(void **state)
 	assert_non_null(strstr(why.reason, "rank 2"));
 	assert_ptr_equal(fx_lookup(f, INP_PROTO_TCP, "198.51.100.1", 1000,
 	                           "192.0.2.10", 8080, true, &why), h);
-	fx_free(j);
-	fx_free(a);
-	fx_free(h);
-	inp_cred_rele(c1);
-	inp_cred_rele(c2);
+	fx_free_all(j, a, h);
+	fx_cred_rele_all(c1, c2);
 	assert_int_equal(inp_jail_remove(one), 0);
 	assert_int_equal(inp_jail_remove(two), 0);
 }
@@ -190,7 +167,8 @@ static void test_jails(void **state)
 static void test_wild_chain_order(void **state)
 {
 	struct fx *f = *state;
-	struct inp_jail *jl = fx_jail4(f, "two", "192.0.2.12", "192.0.2.13");
+	struct inp_jail *jl = fx_jail(f, "two", "192.0.2.12,192.0.2.13",
+	                              "inherit");
 	struct inp_cred *jc = fx_cred(f, 0, jl);
 	struct inp_pcbinfo *info = fx_info(f, INP_PROTO_UDP);
 	struct inp_pcb *w1, *js, *ds, *us, *jw, *w2, *p;
@@ -201,8 +179,8 @@ static void test_wild_chain_order(void **state)
 	              INP_REUSEPORT);
 	js = fx_bound(f, INP_PROTO_UDP, AF_INET, jc, "js", "192.0.2.12", 8800,
 	              0);
-	ds = v6pcb(f, INP_PROTO_UDP, "ds", INP_V_IPV4 | INP_V_IPV6, "::",
-	           8800);
+	ds = fx_v6pcb(f, INP_PROTO_UDP, "ds", INP_V_IPV4 | INP_V_IPV6, "::",
+	              8800, NULL, 0);
 	us = fx_bound(f, INP_PROTO_UDP, AF_INET, NULL, "us", "192.0.2.10",
 	              8800, 0);
 	jw = fx_bound(f, INP_PROTO_UDP, AF_INET, jc, "jw", "0.0.0.0", 8800, 0);
@@ -221,12 +199,7 @@ static void test_wild_chain_order(void **state)
 	}
 	hash_unlock(info);
 	assert_int_equal(n, 6);
-	fx_free(w1);
-	fx_free(js);
-	fx_free(ds);
-	fx_free(us);
-	fx_free(jw);
-	fx_free(w2);
+	fx_free_all(w1, js, ds, us, jw, w2);
 	inp_cred_rele(jc);
 	assert_int_equal(inp_jail_remove(jl), 0);
 }
@@ -234,18 +207,12 @@ static void test_wild_chain_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_exact_first, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_ranks_and_ties, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_dualstack, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_tie_across_classes,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_jails, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_wild_chain_order,
-		                                fx_setup, fx_teardown),
+		PCB_TEST(test_exact_first),
+		PCB_TEST(test_ranks_and_ties),
+		PCB_TEST(test_dualstack),
+		PCB_TEST(test_ipv6_tie_across_classes),
+		PCB_TEST(test_jails),
+		PCB_TEST(test_wild_chain_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,11 +5,6 @@
  * TIME_WAIT (LC-16..LC-18), the generation-checked listing (LC-25) and
  * invariants 4, 5, 9, 11, 12 and 13.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 #include "pcb_fixture.h"
 
@@ -246,16 +241,12 @@ static void test_drop(void **state)
 	struct fx *f = *state;
 	struct inp_pcb *p = fx_alloc(f, INP_PROTO_TCP, AF_INET, NULL, "c");
 	struct inp_pcb *out = NULL;
-	struct sockaddr_in src = { .sin_family = AF_INET,
-	                           .sin_port = htons(1000) };
-	struct sockaddr_in dst = { .sin_family = AF_INET,
-	                           .sin_port = htons(80) };
+	struct sockaddr_in src = fx_sin4("198.51.100.1", 1000);
+	struct sockaddr_in dst = fx_sin4("192.0.2.10", 80);
 	struct inp_explain why;
 
 	assert_int_equal(fx_insert(p, "192.0.2.10", 80, "198.51.100.1", 1000,
 	                           0), 0);
-	inet_pton(AF_INET, "198.51.100.1", &src.sin_addr);
-	inet_pton(AF_INET, "192.0.2.10", &dst.sin_addr);
 	assert_int_equal(inp_pcb_lookup(f->vnet, INP_PROTO_TCP,
 	                                (struct sockaddr *)&src,
 	                                (struct sockaddr *)&dst,
@@ -287,10 +278,8 @@ static void test_lookup_lock_modes(void **state)
 	struct inp_pcb *p = fx_bound(f, INP_PROTO_UDP, AF_INET, NULL, "a",
 	                             "0.0.0.0", 53, 0);
 	struct inp_pcb *out = (struct inp_pcb *)0x1;
-	struct sockaddr_in src = { .sin_family = AF_INET,
-	                           .sin_port = htons(9) };
-	struct sockaddr_in dst = { .sin_family = AF_INET,
-	                           .sin_port = htons(53) };
+	struct sockaddr_in src = fx_sin4("198.51.100.1", 9);
+	struct sockaddr_in dst = fx_sin4("192.0.2.10", 53);
 	struct sockaddr_in6 dst6 = { .sin6_family = AF_INET6 };
 	const unsigned bad[] = {
 		0, INP_LOOKUP_WILDCARD,
@@ -299,8 +288,6 @@ static void test_lookup_lock_modes(void **state)
 	};
 	unsigned i;
 
-	inet_pton(AF_INET, "198.51.100.1", &src.sin_addr);
-	inet_pton(AF_INET, "192.0.2.10", &dst.sin_addr);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(inp_pcb_lookup(f->vnet, INP_PROTO_UDP,
 		                                (struct sockaddr *)&src,
@@ -438,7 +425,7 @@ static int list_stop(const struct inp_pcb_info *info, void *arg)
 static void test_listing(void **state)
 {
 	struct fx *f = *state;
-	struct inp_jail *j = fx_jail4(f, "web", "192.0.2.11", NULL);
+	struct inp_jail *j = fx_jail(f, "web", "192.0.2.11", "inherit");
 	struct inp_cred *jc = fx_cred(f, 0, j);
 	struct inp_pcb *a = fx_alloc(f, INP_PROTO_UDP, AF_INET, NULL, "a");
 	struct inp_pcb *b = fx_alloc(f, INP_PROTO_UDP, AF_INET, jc, "b");
@@ -472,8 +459,7 @@ static void test_listing(void **state)
 	assert_int_equal(inp_pcb_list(f->vnet, INP_PROTO_UDP, NULL, NULL,
 	                              NULL, NULL), -EINVAL);
 
-	fx_free(b);
-	fx_free(c);
+	fx_free_all(b, c);
 	inp_cred_rele(jc);
 	assert_int_equal(inp_jail_remove(j), 0);
 }
@@ -481,10 +467,10 @@ static void test_listing(void **state)
 static void test_get_info_and_describe(void **state)
 {
 	struct fx *f = *state;
-	struct inp_jail *j = fx_jail4(f, "web", "192.0.2.11", NULL);
+	struct inp_jail *j = fx_jail(f, "web", "192.0.2.11", "inherit");
 	struct inp_cred *jc = fx_cred(f, 1001, j);
 	struct inp_pcb *p = fx_alloc(f, INP_PROTO_TCP, AF_INET6, jc, "x");
-	struct inp_pcb *m = fx_alloc(f, INP_PROTO_UDP, AF_INET6, NULL, "m");
+	struct inp_pcb *m = fx_alloc6(f, INP_PROTO_UDP, "m", INP_V_IPV4);
 	struct inp_pcb_info info;
 	const struct sockaddr_in6 *l6;
 	char buf[160], a[64];
@@ -504,9 +490,6 @@ static void test_get_info_and_describe(void **state)
 	assert_true(info.flags & INP_F_INHASHLIST);
 
 	/* an AF_INET6 socket's IPv4 PCB shows v4-mapped addresses */
-	pcb_wlock(m);
-	m->vflag = INP_V_IPV4 | INP_V_IPV6PROTO;
-	pcb_unlock(m);
 	assert_int_equal(fx_insert(m, "192.0.2.10", 8600, NULL, 0, 0), 0);
 	pcb_rlock(m);
 	inp_pcb_get_info(m, &info);
@@ -521,8 +504,7 @@ static void test_get_info_and_describe(void **state)
 	assert_int_equal(info.state, INP_ST_BOUND);
 	assert_string_equal(info.jail, "");
 
-	fx_free(p);
-	fx_free(m);
+	fx_free_all(p, m);
 	inp_cred_rele(jc);
 	assert_int_equal(inp_jail_remove(j), 0);
 }
@@ -530,32 +512,19 @@ static void test_get_info_and_describe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_alloc_initial_state,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_limit, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rele_not_last_keeps_lock,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rele_never_drops_attachment,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_freed_race_readers,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_freed_race_writers,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_freed_race_mixed,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_free_last_reference,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_drop, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_lock_modes,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_timewait_expiry,
-		                                fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_listing, fx_setup,
-		                                fx_teardown),
-		cmocka_unit_test_setup_teardown(test_get_info_and_describe,
-		                                fx_setup, fx_teardown),
+		PCB_TEST(test_alloc_initial_state),
+		PCB_TEST(test_alloc_limit),
+		PCB_TEST(test_rele_not_last_keeps_lock),
+		PCB_TEST(test_rele_never_drops_attachment),
+		PCB_TEST(test_freed_race_readers),
+		PCB_TEST(test_freed_race_writers),
+		PCB_TEST(test_freed_race_mixed),
+		PCB_TEST(test_free_last_reference),
+		PCB_TEST(test_drop),
+		PCB_TEST(test_lookup_lock_modes),
+		PCB_TEST(test_timewait_expiry),
+		PCB_TEST(test_listing),
+		PCB_TEST(test_get_info_and_describe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

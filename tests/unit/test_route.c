@@ -6,113 +6,29 @@
  * link-local zones; limits and bad input; and a randomised comparison with
  * a brute-force longest match.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdlib.h>
+#include "fixture.h"
 
 #include "net/net_internal.h"
-
-struct world {
-	struct inp_host *host;
-	struct inp_vnet *vnet;
-	struct inp_ifnet *em0, *em1;
-};
-
-static struct in_addr A4(const char *s)
-{
-	struct in_addr a;
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
-
-static struct in6_addr A6(const char *s)
-{
-	struct in6_addr a;
-	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
-	return a;
-}
-
-static struct sockaddr_in sin4(const char *s)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	sin.sin_addr = A4(s);
-	return sin;
-}
-
-static struct sockaddr_in6 sin6(const char *s, unsigned scope)
-{
-	struct sockaddr_in6 sin = { .sin6_family = AF_INET6 };
-	sin.sin6_addr = A6(s);
-	sin.sin6_scope_id = scope;
-	return sin;
-}
-
-static int add4(struct inp_ifnet *ifp, const char *a, unsigned plen,
-                const char *peer)
-{
-	struct sockaddr_in s = sin4(a), p;
-
-	if (peer == NULL)
-		return inp_if_addr_add(ifp, (struct sockaddr *)&s, plen, NULL);
-	p = sin4(peer);
-	return inp_if_addr_add(ifp, (struct sockaddr *)&s, plen,
-	                       (struct sockaddr *)&p);
-}
-
-static int del4(struct inp_ifnet *ifp, const char *a)
-{
-	struct sockaddr_in s = sin4(a);
-	return inp_if_addr_delete(ifp, (struct sockaddr *)&s);
-}
-
-static int add6(struct inp_ifnet *ifp, const char *a, unsigned plen)
-{
-	struct sockaddr_in6 s = sin6(a, 0);
-	return inp_if_addr_add(ifp, (struct sockaddr *)&s, plen, NULL);
-}
-
-/* route add DST/PLEN GW  (gw NULL: -iface ifp) */
-static int radd4(struct world *w, const char *dst, unsigned plen,
-                 const char *gw, struct inp_ifnet *ifp)
-{
-	struct sockaddr_in d = sin4(dst), g;
-
-	if (gw == NULL)
-		return inp_route_add(w->vnet, (struct sockaddr *)&d, plen, NULL, ifp);
-	g = sin4(gw);
-	return inp_route_add(w->vnet, (struct sockaddr *)&d, plen,
-	                     (struct sockaddr *)&g, NULL);
-}
-
-static int rdel4(struct world *w, const char *dst, unsigned plen)
-{
-	struct sockaddr_in d = sin4(dst);
-	return inp_route_delete(w->vnet, (struct sockaddr *)&d, plen);
-}
 
 /*
  * Look up dst and check kind, interface, prefix length and source address
  * (src NULL: none).  Releases the reference the lookup returned.
  */
-static void expect4(struct world *w, const char *dst, enum inp_route_kind kind,
+static void expect4(struct fx *w, const char *dst, enum inp_route_kind kind,
                     struct inp_ifnet *ifp, unsigned plen, const char *src)
 {
-	struct sockaddr_in d = sin4(dst);
+	struct sockaddr_in d = fx_sin4(dst, 0);
 	struct inp_route_info info;
 	struct rt_result rt;
 
-	assert_int_equal(rt_lookup_in4(w->vnet, A4(dst), &rt), 0);
+	assert_int_equal(rt_lookup_in4(w->vnet, fx_in4(dst), &rt), 0);
 	assert_int_equal(rt.kind, kind);
 	assert_ptr_equal(rt.ifp, ifp);
 	if (src == NULL) {
 		assert_null(rt.ifa);
 	} else {
 		assert_non_null(rt.ifa);
-		assert_int_equal(rt.ifa->u.in.addr.s_addr, A4(src).s_addr);
+		assert_int_equal(rt.ifa->u.in.addr.s_addr, fx_in4(src).s_addr);
 	}
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), src ? 1 : 0);
 	ifa_rele(rt.ifa);
@@ -123,46 +39,23 @@ static void expect4(struct world *w, const char *dst, enum inp_route_kind kind,
 	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 0);
 }
 
-static void expect4_none(struct world *w, const char *dst)
+static void expect4_none(struct fx *w, const char *dst)
 {
-	struct sockaddr_in d = sin4(dst);
+	struct sockaddr_in d = fx_sin4(dst, 0);
 	struct inp_route_info info;
 	struct rt_result rt;
 
-	assert_int_equal(rt_lookup_in4(w->vnet, A4(dst), &rt), -ENETUNREACH);
+	assert_int_equal(rt_lookup_in4(w->vnet, fx_in4(dst), &rt), -ENETUNREACH);
 	assert_null(rt.ifa);
 	assert_int_equal(inp_route_lookup(w->vnet, (struct sockaddr *)&d, &info),
 	                 -ENETUNREACH);
-}
-
-static int setup(void **state)
-{
-	struct world *w = calloc(1, sizeof(*w));
-
-	assert_non_null(w);
-	assert_int_equal(inp_host_create(NULL, NULL, &w->host), 0);
-	assert_int_equal(inp_vnet_create(w->host, "default", &w->vnet), 0);
-	assert_int_equal(inp_if_create(w->vnet, "em0", &w->em0), 0);
-	assert_int_equal(inp_if_create(w->vnet, "em1", &w->em1), 0);
-	*state = w;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct world *w = *state;
-
-	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 0);
-	assert_int_equal(inp_host_destroy(w->host), 0);
-	free(w);
-	return 0;
 }
 
 /* ---- the fresh world --------------------------------------------------- */
 
 static void test_fresh_vnet(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifnet *lo = w->vnet->lo0;
 
 	expect4(w, "127.0.0.1", INP_RT_LOOPBACK, lo, 32, "127.0.0.1");
@@ -175,9 +68,9 @@ static void test_fresh_vnet(void **state)
 
 static void test_connected_and_loopback(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
 	expect4(w, "192.0.2.20", INP_RT_CONNECTED, w->em0, 24, "192.0.2.10");
 	expect4(w, "192.0.2.255", INP_RT_CONNECTED, w->em0, 24, "192.0.2.10");
 	/* IF-6: the own address goes through lo0, the source is itself. */
@@ -187,92 +80,104 @@ static void test_connected_and_loopback(void **state)
 
 static void test_gateway_default_host(void **state)
 {
-	struct world *w = *state;
-	struct sockaddr_in d = sin4("198.51.100.7");
+	struct fx *w = *state;
+	struct sockaddr_in d = fx_sin4("198.51.100.7", 0);
 	struct inp_route_info info;
 	struct rt_result rt;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add4(w->em1, "203.0.113.5", 24, NULL), 0);
-	assert_int_equal(radd4(w, "0.0.0.0", 0, "192.0.2.1", NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "203.0.113.5", 24, NULL), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "0.0.0.0", 0, "192.0.2.1",
+	                               NULL), 0);
 	/* Default route: via em0, source = the address holding the gateway. */
 	expect4(w, "198.51.100.7", INP_RT_GATEWAY, w->em0, 0, "192.0.2.10");
-	assert_int_equal(rt_lookup_in4(w->vnet, A4("198.51.100.7"), &rt), 0);
-	assert_int_equal(rt.gw4.s_addr, A4("192.0.2.1").s_addr);
+	assert_int_equal(rt_lookup_in4(w->vnet, fx_in4("198.51.100.7"), &rt), 0);
+	assert_int_equal(rt.gw4.s_addr, fx_in4("192.0.2.1").s_addr);
 	ifa_rele(rt.ifa);
 	assert_int_equal(inp_route_lookup(w->vnet, (struct sockaddr *)&d, &info), 0);
 	assert_int_equal(((struct sockaddr_in *)&info.gateway)->sin_addr.s_addr,
-	                 A4("192.0.2.1").s_addr);
+	                 fx_in4("192.0.2.1").s_addr);
 	assert_int_equal(((struct sockaddr_in *)&info.dst)->sin_addr.s_addr, 0);
 	/* A more specific gateway route wins over the default ... */
-	assert_int_equal(radd4(w, "198.51.100.0", 24, "203.0.113.1", NULL), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "198.51.100.0", 24,
+	                               "203.0.113.1", NULL), 0);
 	expect4(w, "198.51.100.7", INP_RT_GATEWAY, w->em1, 24, "203.0.113.5");
 	expect4(w, "198.51.101.7", INP_RT_GATEWAY, w->em0, 0, "192.0.2.10");
 	/* ... and a host route over both. */
-	assert_int_equal(radd4(w, "198.51.100.7", 32, "192.0.2.2", NULL), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "198.51.100.7", 32, "192.0.2.2",
+	                               NULL), 0);
 	expect4(w, "198.51.100.7", INP_RT_GATEWAY, w->em0, 32, "192.0.2.10");
 	expect4(w, "198.51.100.8", INP_RT_GATEWAY, w->em1, 24, "203.0.113.5");
 	/* Connected prefixes still beat the default. */
 	expect4(w, "203.0.113.9", INP_RT_CONNECTED, w->em1, 24, "203.0.113.5");
 	/* Deleting static routes, longest first. */
-	assert_int_equal(rdel4(w, "198.51.100.7", 32), 0);
+	assert_int_equal(fx_route_del4(w->vnet, "198.51.100.7", 32), 0);
 	expect4(w, "198.51.100.7", INP_RT_GATEWAY, w->em1, 24, "203.0.113.5");
-	assert_int_equal(rdel4(w, "198.51.100.7", 32), -ESRCH);
-	assert_int_equal(rdel4(w, "198.51.100.0", 24), 0);
-	assert_int_equal(rdel4(w, "0.0.0.0", 0), 0);
+	assert_int_equal(fx_route_del4(w->vnet, "198.51.100.7", 32), -ESRCH);
+	assert_int_equal(fx_route_del4(w->vnet, "198.51.100.0", 24), 0);
+	assert_int_equal(fx_route_del4(w->vnet, "0.0.0.0", 0), 0);
 	expect4_none(w, "198.51.100.7");
 	/* Connected routes cannot be deleted as static routes. */
-	assert_int_equal(rdel4(w, "192.0.2.0", 24), -ESRCH);
+	assert_int_equal(fx_route_del4(w->vnet, "192.0.2.0", 24), -ESRCH);
 	expect4(w, "192.0.2.77", INP_RT_CONNECTED, w->em0, 24, "192.0.2.10");
 }
 
 static void test_gateway_unreachable(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(radd4(w, "0.0.0.0", 0, "203.0.113.1", NULL), -ENETUNREACH);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "0.0.0.0", 0, "203.0.113.1",
+	                               NULL), -ENETUNREACH);
 	expect4_none(w, "198.51.100.7");
 	/* The own address or lo0's prefix is no gateway either way. */
-	assert_int_equal(radd4(w, "0.0.0.0", 0, "10.1.1.1", NULL), -ENETUNREACH);
+	assert_int_equal(fx_route_add4(w->vnet, "0.0.0.0", 0, "10.1.1.1",
+	                               NULL), -ENETUNREACH);
 	/* The gateway's address is removed later: the route stays, with no
 	 * source address and the interface it was added on. */
-	assert_int_equal(radd4(w, "0.0.0.0", 0, "192.0.2.1", NULL), 0);
-	assert_int_equal(del4(w->em0, "192.0.2.10"), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "0.0.0.0", 0, "192.0.2.1",
+	                               NULL), 0);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.10"), 0);
 	expect4(w, "198.51.100.7", INP_RT_GATEWAY, w->em0, 0, NULL);
 	/* When a prefix holds it again, the source follows. */
-	assert_int_equal(add4(w->em1, "192.0.2.30", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "192.0.2.30", 24, NULL), 0);
 	expect4(w, "198.51.100.7", INP_RT_GATEWAY, w->em1, 0, "192.0.2.30");
 }
 
 static void test_duplicates_and_ties(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add4(w->em1, "203.0.113.5", 24, NULL), 0);
-	assert_int_equal(radd4(w, "0.0.0.0", 0, "192.0.2.1", NULL), 0);
-	assert_int_equal(radd4(w, "0.0.0.0", 0, "203.0.113.1", NULL), -EEXIST);
-	assert_int_equal(radd4(w, "0.0.0.0", 0, NULL, w->em1), -EEXIST);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "203.0.113.5", 24, NULL), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "0.0.0.0", 0, "192.0.2.1",
+	                               NULL), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "0.0.0.0", 0, "203.0.113.1",
+	                               NULL), -EEXIST);
+	assert_int_equal(fx_route_add4(w->vnet, "0.0.0.0", 0, NULL,
+	                               w->em1), -EEXIST);
 	/* dst is masked: 10.1.2.3/16 is 10.1.0.0/16. */
-	assert_int_equal(radd4(w, "10.1.2.3", 16, NULL, w->em1), 0);
-	assert_int_equal(radd4(w, "10.1.0.0", 16, "192.0.2.1", NULL), -EEXIST);
+	assert_int_equal(fx_route_add4(w->vnet, "10.1.2.3", 16, NULL,
+	                               w->em1), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "10.1.0.0", 16, "192.0.2.1",
+	                               NULL), -EEXIST);
 	expect4(w, "10.1.200.1", INP_RT_INTERFACE, w->em1, 16, "203.0.113.5");
 	/* A second address of the same prefix shares the connected route:
 	 * the first one added keeps it (ties: first added wins). */
-	assert_int_equal(add4(w->em1, "192.0.2.20", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "192.0.2.20", 24, NULL), 0);
 	expect4(w, "192.0.2.99", INP_RT_CONNECTED, w->em0, 24, "192.0.2.10");
 	/* A static route with a connected route's prefix loses the tie. */
-	assert_int_equal(radd4(w, "192.0.2.0", 24, NULL, w->em1), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "192.0.2.0", 24, NULL,
+	                               w->em1), 0);
 	expect4(w, "192.0.2.99", INP_RT_CONNECTED, w->em0, 24, "192.0.2.10");
 	/* Deleting the first address moves the connected route to the
 	 * other address of the prefix, which still beats the static one. */
-	assert_int_equal(del4(w->em0, "192.0.2.10"), 0);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.10"), 0);
 	expect4(w, "192.0.2.99", INP_RT_CONNECTED, w->em1, 24, "192.0.2.20");
-	assert_int_equal(del4(w->em1, "192.0.2.20"), 0);
+	assert_int_equal(fx_if_del4(w->em1, "192.0.2.20"), 0);
 	/* Now only the static interface route is left for the prefix. */
 	expect4(w, "192.0.2.99", INP_RT_INTERFACE, w->em1, 24, "203.0.113.5");
-	assert_int_equal(rdel4(w, "192.0.2.0", 24), 0);
+	assert_int_equal(fx_route_del4(w->vnet, "192.0.2.0", 24), 0);
 	/* Only the default route is left; its gateway is off-link now. */
 	expect4(w, "192.0.2.99", INP_RT_GATEWAY, w->em0, 0, NULL);
 }
@@ -280,15 +185,15 @@ static void test_duplicates_and_ties(void **state)
 /* The same address on two interfaces: one loopback route, which moves. */
 static void test_shared_loopback_route(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
-	assert_int_equal(add4(w->em1, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em1, "192.0.2.10", 24, NULL), 0);
 	expect4(w, "192.0.2.10", INP_RT_LOOPBACK, w->vnet->lo0, 32, "192.0.2.10");
-	assert_int_equal(del4(w->em0, "192.0.2.10"), 0);
+	assert_int_equal(fx_if_del4(w->em0, "192.0.2.10"), 0);
 	expect4(w, "192.0.2.10", INP_RT_LOOPBACK, w->vnet->lo0, 32, "192.0.2.10");
 	expect4(w, "192.0.2.11", INP_RT_CONNECTED, w->em1, 24, "192.0.2.10");
-	assert_int_equal(del4(w->em1, "192.0.2.10"), 0);
+	assert_int_equal(fx_if_del4(w->em1, "192.0.2.10"), 0);
 	expect4_none(w, "192.0.2.10");
 }
 
@@ -296,24 +201,25 @@ static void test_shared_loopback_route(void **state)
 
 static void test_p2p(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifnet *tun;
 
 	assert_int_equal(inp_if_create(w->vnet, "tun0", &tun), 0);
-	assert_int_equal(add4(tun, "10.0.0.1", 32, "10.0.0.2"), 0);
+	assert_int_equal(fx_if_add4(tun, "10.0.0.1", 32, "10.0.0.2"), 0);
 	/* A host route to the peer instead of a prefix route ... */
 	expect4(w, "10.0.0.2", INP_RT_HOST_PEER, tun, 32, "10.0.0.1");
 	/* ... and the local end through loopback (IF-6). */
 	expect4(w, "10.0.0.1", INP_RT_LOOPBACK, w->vnet->lo0, 32, "10.0.0.1");
 	expect4_none(w, "10.0.0.3");
 	/* The peer can be a gateway. */
-	assert_int_equal(radd4(w, "172.16.0.0", 12, "10.0.0.2", NULL), 0);
+	assert_int_equal(fx_route_add4(w->vnet, "172.16.0.0", 12, "10.0.0.2",
+	                               NULL), 0);
 	expect4(w, "172.20.1.1", INP_RT_GATEWAY, tun, 12, "10.0.0.1");
 	/* A p2p address on a /24 still has no prefix route. */
-	assert_int_equal(add4(tun, "10.9.0.1", 24, "10.9.0.2"), 0);
+	assert_int_equal(fx_if_add4(tun, "10.9.0.1", 24, "10.9.0.2"), 0);
 	expect4_none(w, "10.9.0.77");
 	/* Deleting removes both routes; the gateway route stays, sourceless. */
-	assert_int_equal(del4(tun, "10.0.0.1"), 0);
+	assert_int_equal(fx_if_del4(tun, "10.0.0.1"), 0);
 	expect4_none(w, "10.0.0.2");
 	expect4_none(w, "10.0.0.1");
 	expect4(w, "172.20.1.1", INP_RT_GATEWAY, tun, 12, NULL);
@@ -322,26 +228,26 @@ static void test_p2p(void **state)
 /* Local == peer: no loopback route (IF-6), only the peer route. */
 static void test_p2p_self(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifnet *tun;
 
 	assert_int_equal(inp_if_create(w->vnet, "tun0", &tun), 0);
-	assert_int_equal(add4(tun, "10.0.0.1", 32, "10.0.0.1"), 0);
+	assert_int_equal(fx_if_add4(tun, "10.0.0.1", 32, "10.0.0.1"), 0);
 	expect4(w, "10.0.0.1", INP_RT_HOST_PEER, tun, 32, "10.0.0.1");
 }
 
 static void test_loopback_interface(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_ifnet *lo1;
 
 	assert_int_equal(inp_if_create(w->vnet, "lo1", &lo1), 0);
-	assert_int_equal(add4(lo1, "10.1.1.1", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(lo1, "10.1.1.1", 24, NULL), 0);
 	expect4(w, "10.1.1.1", INP_RT_LOOPBACK, w->vnet->lo0, 32, "10.1.1.1");
 	/* Marked loopback: its addresses are reached through itself. */
 	assert_int_equal(inp_if_set_loopback(lo1), 0);
 	expect4(w, "10.1.1.1", INP_RT_LOOPBACK, lo1, 32, "10.1.1.1");
-	assert_int_equal(add4(lo1, "10.2.2.2", 32, NULL), 0);
+	assert_int_equal(fx_if_add4(lo1, "10.2.2.2", 32, NULL), 0);
 	/* A /32: its connected route came first and wins the tie. */
 	expect4(w, "10.2.2.2", INP_RT_CONNECTED, lo1, 32, "10.2.2.2");
 	expect4(w, "10.1.1.9", INP_RT_CONNECTED, lo1, 24, "10.1.1.1");
@@ -350,23 +256,23 @@ static void test_loopback_interface(void **state)
 /* "Routes through a down interface match like others." */
 static void test_down_interface(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
 	assert_int_equal(inp_if_set_up(w->em0, false), 0);
 	expect4(w, "192.0.2.20", INP_RT_CONNECTED, w->em0, 24, "192.0.2.10");
 }
 
 /* ---- IPv6 ------------------------------------------------------------------ */
 
-static void expect6(struct world *w, const char *dst, unsigned scope,
+static void expect6(struct fx *w, const char *dst, unsigned scope,
                     enum inp_route_kind kind, struct inp_ifnet *ifp,
                     unsigned plen, const char *src)
 {
-	struct sockaddr_in6 d = sin6(dst, scope);
+	struct sockaddr_in6 d = fx_sin6_scope(dst, 0, scope);
 	struct inp_route_info info;
 	struct rt_result rt;
-	struct in6_addr a = A6(dst);
+	struct in6_addr a = fx_in6(dst);
 
 	assert_int_equal(rt_lookup_in6_scoped(w->vnet, &a, scope, &rt), 0);
 	assert_int_equal(rt.kind, kind);
@@ -374,7 +280,7 @@ static void expect6(struct world *w, const char *dst, unsigned scope,
 	if (src == NULL) {
 		assert_null(rt.ifa);
 	} else {
-		struct in6_addr s = A6(src);
+		struct in6_addr s = fx_in6(src);
 		assert_non_null(rt.ifa);
 		assert_memory_equal(&rt.ifa->u.in6.addr, &s, sizeof(s));
 	}
@@ -387,13 +293,13 @@ static void expect6(struct world *w, const char *dst, unsigned scope,
 
 static void test_ipv6(void **state)
 {
-	struct world *w = *state;
-	struct sockaddr_in6 d = sin6("::", 0), g = sin6("2001:db8::1", 0);
-	struct in6_addr x = A6("2001:db8:1::9");
+	struct fx *w = *state;
+	struct sockaddr_in6 d = fx_sin6("::", 0), g = fx_sin6("2001:db8::1", 0);
+	struct in6_addr x = fx_in6("2001:db8:1::9");
 	struct rt_result rt;
 
 	expect6(w, "::1", 0, INP_RT_CONNECTED, w->vnet->lo0, 128, "::1");
-	assert_int_equal(add6(w->em0, "2001:db8::50", 64), 0);
+	assert_int_equal(fx_if_add6(w->em0, "2001:db8::50", 64), 0);
 	expect6(w, "2001:db8::99", 0, INP_RT_CONNECTED, w->em0, 64, "2001:db8::50");
 	expect6(w, "2001:db8::50", 0, INP_RT_LOOPBACK, w->vnet->lo0, 128,
 	        "2001:db8::50");
@@ -406,17 +312,17 @@ static void test_ipv6(void **state)
 	assert_memory_equal(&rt.gw6, &g.sin6_addr, sizeof(g.sin6_addr));
 	ifa_rele(rt.ifa);
 	/* A /48 beats the default, a /56 beats the /48. */
-	d = sin6("2001:db8:1::", 0);
+	d = fx_sin6("2001:db8:1::", 0);
 	assert_int_equal(inp_route_add(w->vnet, (struct sockaddr *)&d, 48, NULL,
 	                               w->em1), 0);
-	d = sin6("2001:db8:1:ff00::", 0);
+	d = fx_sin6("2001:db8:1:ff00::", 0);
 	assert_int_equal(inp_route_add(w->vnet, (struct sockaddr *)&d, 56,
 	                               (struct sockaddr *)&g, NULL), 0);
 	expect6(w, "2001:db8:1::9", 0, INP_RT_INTERFACE, w->em1, 48, NULL);
 	expect6(w, "2001:db8:1:ff12::9", 0, INP_RT_GATEWAY, w->em0, 56,
 	        "2001:db8::50");
 	/* Unreachable gateway; bad plen. */
-	g = sin6("2001:db8:5::1", 0);
+	g = fx_sin6("2001:db8:5::1", 0);
 	assert_int_equal(inp_route_add(w->vnet, (struct sockaddr *)&d, 64,
 	                               (struct sockaddr *)&g, NULL), -ENETUNREACH);
 	assert_int_equal(inp_route_add(w->vnet, (struct sockaddr *)&d, 129, NULL,
@@ -428,12 +334,12 @@ static void test_ipv6(void **state)
 /* Link-local prefixes exist per interface: the zone picks the route. */
 static void test_ipv6_zones(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	unsigned e0 = inp_if_index(w->em0), e1 = inp_if_index(w->em1);
-	struct sockaddr_in6 d = sin6("::", 0), g = sin6("fe80::1", e1);
+	struct sockaddr_in6 d = fx_sin6("::", 0), g = fx_sin6_scope("fe80::1", 0, e1);
 
-	assert_int_equal(add6(w->em0, "fe80::a", 64), 0);
-	assert_int_equal(add6(w->em1, "fe80::b", 64), 0);
+	assert_int_equal(fx_if_add6(w->em0, "fe80::a", 64), 0);
+	assert_int_equal(fx_if_add6(w->em1, "fe80::b", 64), 0);
 	expect6(w, "fe80::99", e0, INP_RT_CONNECTED, w->em0, 64, "fe80::a");
 	expect6(w, "fe80::99", e1, INP_RT_CONNECTED, w->em1, 64, "fe80::b");
 	/* No zone: any interface's, the first added. */
@@ -445,7 +351,7 @@ static void test_ipv6_zones(void **state)
 	                               (struct sockaddr *)&g, NULL), 0);
 	expect6(w, "2001:db8::1", 0, INP_RT_GATEWAY, w->em1, 0, "fe80::b");
 	/* Deleting em1's address removes only em1's link-local routes. */
-	g = sin6("fe80::b", 0);
+	g = fx_sin6("fe80::b", 0);
 	assert_int_equal(inp_if_addr_delete(w->em1, (struct sockaddr *)&g), 0);
 	expect6(w, "fe80::99", e0, INP_RT_CONNECTED, w->em0, 64, "fe80::a");
 	expect6(w, "fe80::99", 0, INP_RT_CONNECTED, w->em0, 64, "fe80::a");
@@ -455,16 +361,16 @@ static void test_ipv6_zones(void **state)
 
 static void test_bad_input(void **state)
 {
-	struct world *w = *state;
-	struct sockaddr_in d = sin4("10.0.0.0"), g = sin4("192.0.2.1");
-	struct sockaddr_in6 g6 = sin6("2001:db8::1", 0);
+	struct fx *w = *state;
+	struct sockaddr_in d = fx_sin4("10.0.0.0", 0), g = fx_sin4("192.0.2.1", 0);
+	struct sockaddr_in6 g6 = fx_sin6("2001:db8::1", 0);
 	struct sockaddr bad = { .sa_family = AF_UNIX };
 	struct inp_route_info info;
 	struct rt_result rt;
 	struct inp_vnet *other;
 	struct inp_ifnet *oifp;
 
-	assert_int_equal(add4(w->em0, "192.0.2.10", 24, NULL), 0);
+	assert_int_equal(fx_if_add4(w->em0, "192.0.2.10", 24, NULL), 0);
 	assert_int_equal(inp_route_add(NULL, (struct sockaddr *)&d, 8,
 	                               (struct sockaddr *)&g, NULL), -EINVAL);
 	assert_int_equal(inp_route_add(w->vnet, NULL, 8,
@@ -500,20 +406,21 @@ static void test_route_limit(void **state)
 {
 	/* lo0 brings 127/8, 127.0.0.1/32: two of three IPv4 routes. */
 	struct inp_limits lim = { .max_routes = 3 };
-	struct world w2;
-	struct sockaddr_in d = sin4("10.0.0.0");
+	struct fx_config cfg = { .vnet = "v", .limits = &lim };
+	struct fx w2;
+	struct sockaddr_in d = fx_sin4("10.0.0.0", 0);
 
 	(void)state;
-	assert_int_equal(inp_host_create(NULL, &lim, &w2.host), 0);
-	assert_int_equal(inp_vnet_create(w2.host, "v", &w2.vnet), 0);
-	assert_int_equal(inp_if_create(w2.vnet, "em0", &w2.em0), 0);
+	fx_init(&w2, &cfg);
+	w2.em0 = fx_if(&w2, "em0");
 	/* An address needs two more routes: refused as a whole. */
-	assert_int_equal(add4(w2.em0, "192.0.2.10", 24, NULL), -ENOBUFS);
+	assert_int_equal(fx_if_add4(w2.em0, "192.0.2.10", 24, NULL), -ENOBUFS);
 	assert_null(w2.em0->addrs);
 	assert_int_equal(w2.vnet->n_addrs, 2);
 	assert_int_equal(inp_route_add(w2.vnet, (struct sockaddr *)&d, 8, NULL,
 	                               w2.em0), 0);
-	assert_int_equal(radd4(&w2, "10.1.0.0", 16, NULL, w2.em0), -ENOBUFS);
+	assert_int_equal(fx_route_add4(w2.vnet, "10.1.0.0", 16, NULL,
+	                               w2.em0), -ENOBUFS);
 	assert_int_equal(inp_host_destroy(w2.host), 0);
 }
 
@@ -538,7 +445,7 @@ static uint32_t hmask(unsigned plen)
 
 static void test_lpm_random(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	static struct ref_route ref[300];
 	unsigned n = 0, i, k, q;
 	uint32_t seed = 42;
@@ -619,28 +526,24 @@ static void test_lpm_random(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup_em0_em1, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fresh_vnet, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connected_and_loopback, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_gateway_default_host, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_gateway_unreachable, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates_and_ties, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_shared_loopback_route, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_p2p, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_p2p_self, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loopback_interface, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_down_interface, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_zones, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		T(test_fresh_vnet),
+		T(test_connected_and_loopback),
+		T(test_gateway_default_host),
+		T(test_gateway_unreachable),
+		T(test_duplicates_and_ties),
+		T(test_shared_loopback_route),
+		T(test_p2p),
+		T(test_p2p_self),
+		T(test_loopback_interface),
+		T(test_down_interface),
+		T(test_ipv6),
+		T(test_ipv6_zones),
+		T(test_bad_input),
 		cmocka_unit_test(test_route_limit),
-		cmocka_unit_test_setup_teardown(test_lpm_random, setup, teardown),
+		T(test_lpm_random),
 	};
+#undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,20 +4,10 @@
  * input gives the right "error:" text, and no input (overlong, binary,
  * huge numbers) crashes.  A last group runs small scripts end to end.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 
 #include "interp.h"
 #include "parser.h"
-
-#include <arpa/inet.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -63,22 +53,6 @@ static void bad_len(const char *text, size_t len, unsigned line,
 static void bad(const char *text, const char *what)
 {
 	bad_len(text, strlen(text), 1, what);
-}
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-static bool ip6_eq(const struct in6_addr *a, const char *s)
-{
-	struct in6_addr b;
-
-	assert_int_equal(inet_pton(AF_INET6, s, &b), 1);
-	return memcmp(a, &b, sizeof(b)) == 0;
 }
 
 /* ---- lexical rules ------------------------------------------------------ */
@@ -140,7 +114,7 @@ static void test_lex_endpoints(void **state)
 	assert_int_equal(ep.port, 80);
 	assert_int_equal(lex_endpoint("[2001:db8::1]:443", &ep, err), 0);
 	assert_int_equal(ep.addr.family, AF_INET6);
-	assert_true(ip6_eq(&ep.addr.v6, "2001:db8::1"));
+	assert_true(fx_in6_equal(&ep.addr.v6, "2001:db8::1"));
 	assert_int_equal(lex_endpoint("[fe80::1%em0]:80", &ep, err), 0);
 	assert_string_equal(ep.addr.zone, "em0");
 	assert_int_equal(lex_endpoint("[::ffff:192.0.2.1]:0", &ep, err), 0);
@@ -204,10 +178,10 @@ static void test_parse_world(void **state)
 	st = one("ifconfig tun0 inet 10.0.0.1/32 dstaddr 10.0.0.2", &s);
 	assert_int_equal(st->kind, ST_IF_ADDR);
 	assert_string_equal(st->name, "tun0");
-	assert_int_equal(st->u.ifaddr.addr.v4.s_addr, ip4("10.0.0.1"));
+	assert_int_equal(st->u.ifaddr.addr.v4.s_addr, fx_in4("10.0.0.1").s_addr);
 	assert_int_equal(st->u.ifaddr.plen, 32);
 	assert_true(st->u.ifaddr.has_peer);
-	assert_int_equal(st->u.ifaddr.peer.v4.s_addr, ip4("10.0.0.2"));
+	assert_int_equal(st->u.ifaddr.peer.v4.s_addr, fx_in4("10.0.0.2").s_addr);
 	script_free(s);
 	st = one("ifconfig em0 inet6 2001:db8::50/64", &s);
 	assert_int_equal(st->u.ifaddr.addr.family, AF_INET6);
@@ -277,7 +251,7 @@ static void test_parse_jail_cred(void **state)
 	assert_string_equal(st->name, "multi");
 	assert_int_equal(st->u.jail->ip4_mode, INP_JAIL_NEW);
 	assert_int_equal(st->u.jail->n_ip4, 2);
-	assert_int_equal(st->u.jail->ip4[1].s_addr, ip4("192.0.2.12"));
+	assert_int_equal(st->u.jail->ip4[1].s_addr, fx_in4("192.0.2.12").s_addr);
 	assert_int_equal(st->u.jail->ip6_mode, INP_JAIL_INHERIT);
 	assert_false(st->u.jail->ip4_saddrsel);
 	assert_true(st->u.jail->ip6_saddrsel);
@@ -335,9 +309,9 @@ static void test_parse_sockets(void **state)
 	assert_int_equal(st->u.sockopt.ival, INP_IP_PORTRANGE_LOW);
 	script_free(s);
 	st = one("setsockopt a IP_ADD_MEMBERSHIP 239.1.1.1 192.0.2.10", &s);
-	assert_int_equal(st->u.sockopt.a1.v4.s_addr, ip4("239.1.1.1"));
+	assert_int_equal(st->u.sockopt.a1.v4.s_addr, fx_in4("239.1.1.1").s_addr);
 	assert_true(st->u.sockopt.has_a2);
-	assert_int_equal(st->u.sockopt.a2.v4.s_addr, ip4("192.0.2.10"));
+	assert_int_equal(st->u.sockopt.a2.v4.s_addr, fx_in4("192.0.2.10").s_addr);
 	script_free(s);
 	st = one("setsockopt a IPV6_JOIN_GROUP ff02::1:3 em0", &s);
 	assert_int_equal(st->u.sockopt.opt->level, INP_IPPROTO_IPV6);
@@ -354,7 +328,7 @@ static void test_parse_sockets(void **state)
 	st = one("bind a [::ffff:192.0.2.10]:8600", &s);
 	assert_int_equal(st->kind, ST_BIND);
 	assert_int_equal(st->u.ep.port, 8600);
-	assert_true(ip6_eq(&st->u.ep.addr.v6, "::ffff:192.0.2.10"));
+	assert_true(fx_in6_equal(&st->u.ep.addr.v6, "::ffff:192.0.2.10"));
 	script_free(s);
 	st = one("connect c 198.51.100.7:53", &s);
 	assert_int_equal(st->kind, ST_CONNECT);
@@ -696,16 +670,6 @@ static struct expect exp1(enum result_shape shape, const char *tok)
 	return e;
 }
 
-static void sin_set(struct sockaddr_storage *ss, const char *a, int port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	sin->sin_addr.s_addr = ip4(a);
-}
-
 static void test_match(void **state)
 {
 	struct outcome o;
@@ -736,7 +700,7 @@ static void test_match(void **state)
 
 	memset(&o, 0, sizeof(o));
 	o.kind = OC_ENDPOINT;
-	sin_set(&o.ep, "0.0.0.0", 49152);
+	o.ep = fx_sa("0.0.0.0", 49152);
 	e = exp1(RS_ENDPOINT, "0.0.0.0:49152-65535");
 	assert_true(expect_match(&e, &o, NULL));
 	expect_free(&e);
@@ -772,8 +736,8 @@ static void test_match(void **state)
 
 	memset(&o, 0, sizeof(o));
 	o.kind = OC_RECV;
-	sin_set(&o.rcv.src, "192.0.2.77", 4000);
-	sin_set(&o.rcv.dst, "239.1.1.1", 0);
+	o.rcv.src = fx_sa("192.0.2.77", 4000);
+	o.rcv.dst = fx_sa("239.1.1.1", 0);
 	o.rcv.have = INP_RCV_DSTADDR | INP_RCV_TOS;
 	o.rcv.tos = 0x10;
 	o.rcv.len = 12;

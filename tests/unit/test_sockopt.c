@@ -9,128 +9,22 @@
  * Through the public API; the internal headers are read only to check
  * the PCB's cached flags, which no public call exposes directly.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 
-#include <arpa/inet.h>
-#include <string.h>
-
-#include <inpcb/inpcb.h>
 #include "sock/sock_internal.h"
 
 /* ---- a small world: lo0, em0 192.0.2.10/24, em1 203.0.113.5+6/24 ------ */
 
-struct world {
-	struct inp_host *host;
-	struct inp_vnet *vnet;
-	struct inp_ifnet *em0, *em1;
-	struct inp_cred *alice;
-};
-
-static struct sockaddr_in sin4(const char *a, int port)
+/* The preamble (default route via 192.0.2.1), em1's two addresses, alice. */
+static int setup(void **state)
 {
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct fx *f = fx_new(NULL);
 
-	assert_int_equal(inet_pton(AF_INET, a, &s.sin_addr), 1);
-	return s;
-}
-
-static struct sockaddr_in6 sin6(const char *a, int port)
-{
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6,
-	                          .sin6_port = htons(port) };
-
-	assert_int_equal(inet_pton(AF_INET6, a, &s.sin6_addr), 1);
-	return s;
-}
-
-static struct in_addr in4(const char *a)
-{
-	struct in_addr x;
-
-	assert_int_equal(inet_pton(AF_INET, a, &x), 1);
-	return x;
-}
-
-static void addr4(struct inp_ifnet *ifp, const char *a, unsigned plen)
-{
-	struct sockaddr_in s = sin4(a, 0);
-
-	assert_int_equal(inp_if_addr_add(ifp, (struct sockaddr *)&s, plen, NULL), 0);
-}
-
-static int world_setup(void **state)
-{
-	static struct world w;
-	struct sockaddr_in any = sin4("0.0.0.0", 0), gw = sin4("192.0.2.1", 0);
-
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(inp_host_create(NULL, NULL, &w.host), 0);
-	assert_int_equal(inp_vnet_create(w.host, "default", &w.vnet), 0);
-	assert_int_equal(inp_if_create(w.vnet, "em0", &w.em0), 0);
-	assert_int_equal(inp_if_create(w.vnet, "em1", &w.em1), 0);
-	addr4(w.em0, "192.0.2.10", 24);
-	addr4(w.em1, "203.0.113.5", 24);
-	addr4(w.em1, "203.0.113.6", 24);
-	assert_int_equal(inp_route_add(w.vnet, (struct sockaddr *)&any, 0,
-	                               (struct sockaddr *)&gw, NULL), 0);
-	assert_int_equal(inp_cred_create(w.host, 1001, NULL, INP_PRIV_DEFAULT,
-	                                 &w.alice), 0);
-	*state = &w;
+	fx_two_nets(f);
+	fx_if_add4_ok(f->em1, "203.0.113.6", 24);
+	fx_alice(f);
+	*state = f;
 	return 0;
-}
-
-static int world_teardown(void **state)
-{
-	struct world *w = *state;
-
-	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 0);
-	inp_cred_rele(w->alice);
-	assert_int_equal(inp_vnet_destroy(w->vnet), 0);
-	assert_int_equal(inp_host_destroy(w->host), 0);
-	return 0;
-}
-
-static struct inp_sock *sock_new(struct world *w, int family,
-                                 enum inp_proto proto, struct inp_cred *cred)
-{
-	struct inp_sock *so = NULL;
-
-	assert_int_equal(inp_sock_open(w->vnet, family, proto, cred, &so), 0);
-	assert_non_null(so);
-	return so;
-}
-
-static int set_int(struct inp_sock *so, int level, int name, int v)
-{
-	return inp_sock_setopt(so, level, name, &v, sizeof(v), NULL);
-}
-
-static int get_int(struct inp_sock *so, int level, int name)
-{
-	int v = -12345;
-	socklen_t len = sizeof(v);
-
-	assert_int_equal(inp_sock_getopt(so, level, name, &v, &len), 0);
-	assert_int_equal(len, sizeof(int));
-	return v;
-}
-
-static int bind4(struct inp_sock *so, const char *a, int port)
-{
-	struct sockaddr_in s = sin4(a, port);
-
-	return inp_sock_bind(so, (struct sockaddr *)&s, sizeof(s), NULL);
-}
-
-static int bind6(struct inp_sock *so, const char *a, int port)
-{
-	struct sockaddr_in6 s = sin6(a, port);
-
-	return inp_sock_bind(so, (struct sockaddr *)&s, sizeof(s), NULL);
 }
 
 static unsigned pcb_flags2(struct inp_sock *so)
@@ -152,8 +46,8 @@ static unsigned pcb_vflag(struct inp_sock *so)
 
 static void cache_follows_option_before_bind(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 	struct inp_explain why;
 
 	assert_int_equal(inp_sock_setopt(a, INP_SOL_SOCKET, INP_SO_REUSEADDR,
@@ -161,37 +55,39 @@ static void cache_follows_option_before_bind(void **state)
 	assert_string_equal(why.rule, "1.3");
 	assert_true(pcb_flags2(a) & INP_REUSEADDR);
 	assert_false(pcb_flags2(a) & (INP_REUSEPORT | INP_REUSEPORT_LB));
-	assert_int_equal(get_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR), 1);
+	assert_int_equal(fx_getopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR), 1);
 
-	assert_int_equal(set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1), 0);
-	assert_int_equal(set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB, 7), 0);
+	assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1), 0);
+	assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB, 7),
+	                 0);
 	assert_int_equal(pcb_flags2(a) & (INP_REUSEADDR | INP_REUSEPORT |
 	                                  INP_REUSEPORT_LB),
 	                 INP_REUSEADDR | INP_REUSEPORT | INP_REUSEPORT_LB);
-	assert_int_equal(get_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB), 1);
+	assert_int_equal(fx_getopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB), 1);
 
 	/* Clearing clears the cache too: never only one side. */
-	assert_int_equal(set_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR, 0), 0);
-	assert_int_equal(set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB, 0), 0);
+	assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR, 0), 0);
+	assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB, 0),
+	                 0);
 	assert_int_equal(pcb_flags2(a) & (INP_REUSEADDR | INP_REUSEPORT |
 	                                  INP_REUSEPORT_LB), INP_REUSEPORT);
-	assert_int_equal(get_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR), 0);
+	assert_int_equal(fx_getopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR), 0);
 	assert_int_equal(inp_sock_close(a), 0);
 }
 
 static void cache_follows_option_after_bind(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-	struct inp_sock *b = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct inp_sock *b = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 
 	/* E7: the option set after binding a group updates the bound PCB. */
-	assert_int_equal(bind4(a, "239.2.2.2", 7000), 0);
+	assert_int_equal(fx_bind(a, "239.2.2.2", 7000), 0);
 	assert_false(pcb_flags2(a) & INP_REUSEADDR);
-	assert_int_equal(set_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1), 0);
+	assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1), 0);
 	assert_true(pcb_flags2(a) & INP_REUSEADDR);
-	assert_int_equal(set_int(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1), 0);
-	assert_int_equal(bind4(b, "239.2.2.2", 7000), 0);
+	assert_int_equal(fx_setopt_int(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1), 0);
+	assert_int_equal(fx_bind(b, "239.2.2.2", 7000), 0);
 	inp_sock_close(b);
 	inp_sock_close(a);
 }
@@ -199,23 +95,20 @@ static void cache_follows_option_after_bind(void **state)
 /* E6: all four SO_REUSEADDR / SO_REUSEPORT pairs on a multicast group. */
 static void multicast_four_combinations(void **state)
 {
-	struct world *w = *state;
-	static const int opts[4][2] = {
-		{ INP_SO_REUSEADDR, INP_SO_REUSEADDR },
-		{ INP_SO_REUSEPORT, INP_SO_REUSEPORT },
-		{ INP_SO_REUSEPORT, INP_SO_REUSEADDR },
-		{ INP_SO_REUSEADDR, INP_SO_REUSEPORT },
-	};
+	struct fx *w = *state;
+	static const int opts[4][2] = FX_REUSE_PAIRS;
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-		struct inp_sock *b = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+		struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+		struct inp_sock *b = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 
-		assert_int_equal(set_int(a, INP_SOL_SOCKET, opts[i][0], 1), 0);
-		assert_int_equal(bind4(a, "239.1.1.1", 5001 + i), 0);
-		assert_int_equal(set_int(b, INP_SOL_SOCKET, opts[i][1], 1), 0);
-		assert_int_equal(bind4(b, "239.1.1.1", 5001 + i), 0);
+		assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, opts[i][0], 1),
+		                 0);
+		assert_int_equal(fx_bind(a, "239.1.1.1", 5001 + i), 0);
+		assert_int_equal(fx_setopt_int(b, INP_SOL_SOCKET, opts[i][1], 1),
+		                 0);
+		assert_int_equal(fx_bind(b, "239.1.1.1", 5001 + i), 0);
 		inp_sock_close(b);
 		inp_sock_close(a);
 	}
@@ -223,12 +116,12 @@ static void multicast_four_combinations(void **state)
 
 static void dontroute_is_a_socket_option(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 
-	assert_int_equal(get_int(a, INP_SOL_SOCKET, INP_SO_DONTROUTE), 0);
-	assert_int_equal(set_int(a, INP_SOL_SOCKET, INP_SO_DONTROUTE, 1), 0);
-	assert_int_equal(get_int(a, INP_SOL_SOCKET, INP_SO_DONTROUTE), 1);
+	assert_int_equal(fx_getopt_int(a, INP_SOL_SOCKET, INP_SO_DONTROUTE), 0);
+	assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, INP_SO_DONTROUTE, 1), 0);
+	assert_int_equal(fx_getopt_int(a, INP_SOL_SOCKET, INP_SO_DONTROUTE), 1);
 	assert_false(pcb_flags2(a) & (INP_REUSEADDR | INP_REUSEPORT));
 	inp_sock_close(a);
 }
@@ -237,33 +130,36 @@ static void dontroute_is_a_socket_option(void **state)
 
 static void bindany_needs_privilege_whatever_the_value(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *c = sock_new(w, AF_INET, INP_PROTO_UDP, w->alice);
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-	struct inp_sock *b = sock_new(w, AF_INET6, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *c = fx_sock(w, AF_INET, INP_PROTO_UDP, w->alice);
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct inp_sock *b = fx_sock(w, AF_INET6, INP_PROTO_UDP, NULL);
 	struct inp_explain why;
 
 	assert_int_equal(inp_sock_setopt(c, INP_IPPROTO_IP, INP_IP_BINDANY,
 	                                 &(int){ 1 }, sizeof(int), &why), -EPERM);
 	assert_string_equal(why.rule, "J12");
-	assert_int_equal(set_int(c, INP_IPPROTO_IP, INP_IP_BINDANY, 0), -EPERM);
+	assert_int_equal(fx_setopt_int(c, INP_IPPROTO_IP, INP_IP_BINDANY, 0),
+	                 -EPERM);
 	assert_false(pcb_flags(c) & INP_F_BINDANY);
 
 	/* E2: root binds a non-local address once BINDANY is on. */
-	assert_int_equal(bind4(a, "198.51.100.7", 5000), -EADDRNOTAVAIL);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_BINDANY, 1), 0);
+	assert_int_equal(fx_bind(a, "198.51.100.7", 5000), -EADDRNOTAVAIL);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_BINDANY, 1), 0);
 	assert_true(pcb_flags(a) & INP_F_BINDANY);
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_BINDANY), 1);
-	assert_int_equal(bind4(a, "198.51.100.7", 5000), 0);
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_BINDANY), 1);
+	assert_int_equal(fx_bind(a, "198.51.100.7", 5000), 0);
 
-	assert_int_equal(set_int(b, INP_IPPROTO_IPV6, INP_IPV6_BINDANY, 1), 0);
-	assert_int_equal(get_int(b, INP_IPPROTO_IPV6, INP_IPV6_BINDANY), 1);
-	assert_int_equal(bind6(b, "2001:db8::99", 5000), 0);
-	assert_int_equal(set_int(b, INP_IPPROTO_IPV6, INP_IPV6_BINDANY, 0), 0);
+	assert_int_equal(fx_setopt_int(b, INP_IPPROTO_IPV6, INP_IPV6_BINDANY, 1),
+	                 0);
+	assert_int_equal(fx_getopt_int(b, INP_IPPROTO_IPV6, INP_IPV6_BINDANY), 1);
+	assert_int_equal(fx_bind(b, "2001:db8::99", 5000), 0);
+	assert_int_equal(fx_setopt_int(b, INP_IPPROTO_IPV6, INP_IPV6_BINDANY, 0),
+	                 0);
 	assert_false(pcb_flags(b) & INP_F_BINDANY);
 
 	/* IPv6 options on an AF_INET socket do not exist. */
-	assert_int_equal(set_int(a, INP_IPPROTO_IPV6, INP_IPV6_BINDANY, 1),
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IPV6, INP_IPV6_BINDANY, 1),
 	                 -ENOPROTOOPT);
 	inp_sock_close(a);
 	inp_sock_close(b);
@@ -274,32 +170,32 @@ static void bindany_needs_privilege_whatever_the_value(void **state)
 
 static void v6only_flips_ipv4_until_bound(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *z = sock_new(w, AF_INET6, INP_PROTO_UDP, NULL);
-	struct inp_sock *v4 = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *z = fx_sock(w, AF_INET6, INP_PROTO_UDP, NULL);
+	struct inp_sock *v4 = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 	struct inp_explain why;
 
 	/* net.inet6.ip6.v6only=1 by default. */
-	assert_int_equal(get_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY), 1);
+	assert_int_equal(fx_getopt_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY), 1);
 	assert_false(pcb_vflag(z) & INP_V_IPV4);
 	assert_true(pcb_vflag(z) & INP_V_IPV6PROTO);
 
-	assert_int_equal(set_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 0), 0);
+	assert_int_equal(fx_setopt_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 0), 0);
 	assert_true(pcb_vflag(z) & INP_V_IPV4);
 	assert_false(pcb_flags(z) & INP_F_V6ONLY);
-	assert_int_equal(set_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 1), 0);
+	assert_int_equal(fx_setopt_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 1), 0);
 	assert_false(pcb_vflag(z) & INP_V_IPV4);
 	assert_true(pcb_flags(z) & INP_F_V6ONLY);
 	assert_true(pcb_vflag(z) & INP_V_IPV6);
 
 	/* E14: once bound the option is frozen. */
-	assert_int_equal(bind6(z, "::", 8500), 0);
+	assert_int_equal(fx_bind(z, "::", 8500), 0);
 	assert_int_equal(inp_sock_setopt(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY,
 	                                 &(int){ 0 }, sizeof(int), &why), -EINVAL);
 	assert_string_equal(why.rule, "1.2");
-	assert_int_equal(get_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY), 1);
+	assert_int_equal(fx_getopt_int(z, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY), 1);
 
-	assert_int_equal(set_int(v4, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 1),
+	assert_int_equal(fx_setopt_int(v4, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 1),
 	                 -ENOPROTOOPT);
 	inp_sock_close(z);
 	inp_sock_close(v4);
@@ -308,19 +204,19 @@ static void v6only_flips_ipv4_until_bound(void **state)
 /* E15, X3: v4-mapped binds and connects, and the names they report. */
 static void v4mapped_bind_makes_an_ipv4_pcb(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *m = sock_new(w, AF_INET6, INP_PROTO_UDP, NULL);
-	struct inp_sock *n = sock_new(w, AF_INET6, INP_PROTO_UDP, NULL);
-	struct sockaddr_in6 dst6 = sin6("2001:db8::1", 53);
-	struct sockaddr_in6 mapped = sin6("::ffff:192.0.2.20", 53);
+	struct fx *w = *state;
+	struct inp_sock *m = fx_sock(w, AF_INET6, INP_PROTO_UDP, NULL);
+	struct inp_sock *n = fx_sock(w, AF_INET6, INP_PROTO_UDP, NULL);
+	struct sockaddr_in6 dst6 = fx_sin6("2001:db8::1", 53);
+	struct sockaddr_in6 mapped = fx_sin6("::ffff:192.0.2.20", 53);
 	struct sockaddr_storage ss;
 	struct sockaddr_in6 *got = (struct sockaddr_in6 *)&ss;
 	socklen_t len = 0;
 	char buf[INET6_ADDRSTRLEN];
 	unsigned before;
 
-	assert_int_equal(set_int(m, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 0), 0);
-	assert_int_equal(bind6(m, "::ffff:192.0.2.10", 8600), 0);
+	assert_int_equal(fx_setopt_int(m, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 0), 0);
+	assert_int_equal(fx_bind(m, "::ffff:192.0.2.10", 8600), 0);
 	assert_int_equal(pcb_vflag(m), INP_V_IPV4 | INP_V_IPV6PROTO);
 	assert_int_equal(inp_sock_name(m, &ss, &len), 0);
 	assert_int_equal(len, sizeof(struct sockaddr_in6));
@@ -334,7 +230,7 @@ static void v4mapped_bind_makes_an_ipv4_pcb(void **state)
 
 	/* V6ONLY: a mapped address is just an IPv6 address nobody has. */
 	before = pcb_vflag(n);
-	assert_int_equal(bind6(n, "::ffff:192.0.2.10", 8601), -EADDRNOTAVAIL);
+	assert_int_equal(fx_bind(n, "::ffff:192.0.2.10", 8601), -EADDRNOTAVAIL);
 	assert_int_equal(pcb_vflag(n), before);               /* V15 */
 	assert_int_equal(inp_sock_connect(n, (struct sockaddr *)&mapped,
 	                                  sizeof(mapped), NULL), -EINVAL);
@@ -346,32 +242,34 @@ static void v4mapped_bind_makes_an_ipv4_pcb(void **state)
 
 static void portrange_values(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-	struct inp_sock *b = sock_new(w, AF_INET6, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct inp_sock *b = fx_sock(w, AF_INET6, INP_PROTO_UDP, NULL);
 
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE),
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE),
 	                 INP_IP_PORTRANGE_DEFAULT);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE,
-	                         INP_IP_PORTRANGE_HIGH), 0);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE,
+	                               INP_IP_PORTRANGE_HIGH), 0);
 	assert_int_equal(pcb_flags(a) & (INP_HIGHPORT | INP_LOWPORT), INP_HIGHPORT);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE,
-	                         INP_IP_PORTRANGE_LOW), 0);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE,
+	                               INP_IP_PORTRANGE_LOW), 0);
 	assert_int_equal(pcb_flags(a) & (INP_HIGHPORT | INP_LOWPORT), INP_LOWPORT);
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE),
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE),
 	                 INP_IP_PORTRANGE_LOW);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE, 3), -EINVAL);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE, -1), -EINVAL);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE, 3),
+	                 -EINVAL);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE, -1),
+	                 -EINVAL);
 	assert_int_equal(pcb_flags(a) & (INP_HIGHPORT | INP_LOWPORT), INP_LOWPORT);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE,
-	                         INP_IP_PORTRANGE_DEFAULT), 0);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_PORTRANGE,
+	                               INP_IP_PORTRANGE_DEFAULT), 0);
 	assert_int_equal(pcb_flags(a) & (INP_HIGHPORT | INP_LOWPORT), 0);
 
-	assert_int_equal(set_int(b, INP_IPPROTO_IPV6, INP_IPV6_PORTRANGE,
-	                         INP_IP_PORTRANGE_HIGH), 0);
-	assert_int_equal(get_int(b, INP_IPPROTO_IPV6, INP_IPV6_PORTRANGE),
+	assert_int_equal(fx_setopt_int(b, INP_IPPROTO_IPV6, INP_IPV6_PORTRANGE,
+	                               INP_IP_PORTRANGE_HIGH), 0);
+	assert_int_equal(fx_getopt_int(b, INP_IPPROTO_IPV6, INP_IPV6_PORTRANGE),
 	                 INP_IP_PORTRANGE_HIGH);
-	assert_int_equal(set_int(b, INP_IPPROTO_IPV6, INP_IPV6_PORTRANGE, 9),
+	assert_int_equal(fx_setopt_int(b, INP_IPPROTO_IPV6, INP_IPV6_PORTRANGE, 9),
 	                 -EINVAL);
 	inp_sock_close(a);
 	inp_sock_close(b);
@@ -380,12 +278,12 @@ static void portrange_values(void **state)
 /* E16: the low range needs the reserved-port privilege at bind time. */
 static void portrange_low_refused_at_allocation(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *m = sock_new(w, AF_INET, INP_PROTO_UDP, w->alice);
+	struct fx *w = *state;
+	struct inp_sock *m = fx_sock(w, AF_INET, INP_PROTO_UDP, w->alice);
 
-	assert_int_equal(set_int(m, INP_IPPROTO_IP, INP_IP_PORTRANGE,
-	                         INP_IP_PORTRANGE_LOW), 0);
-	assert_int_equal(bind4(m, "0.0.0.0", 0), -EPERM);
+	assert_int_equal(fx_setopt_int(m, INP_IPPROTO_IP, INP_IP_PORTRANGE,
+	                               INP_IP_PORTRANGE_LOW), 0);
+	assert_int_equal(fx_bind(m, "0.0.0.0", 0), -EPERM);
 	inp_sock_close(m);
 }
 
@@ -393,23 +291,23 @@ static void portrange_low_refused_at_allocation(void **state)
 
 static void multicast_if_selects_the_interface(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *o = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-	struct in_addr a = in4("198.51.100.1"), got;
+	struct fx *w = *state;
+	struct inp_sock *o = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct in_addr a = fx_in4("198.51.100.1"), got;
 	socklen_t len = sizeof(got);
 	struct inp_explain why;
 
 	assert_int_equal(inp_sock_setopt(o, INP_IPPROTO_IP, INP_IP_MULTICAST_IF,
 	                                 &a, sizeof(a), &why), -EADDRNOTAVAIL);
 	assert_string_equal(why.rule, "S2");
-	a = in4("203.0.113.6");
+	a = fx_in4("203.0.113.6");
 	assert_int_equal(inp_sock_setopt(o, INP_IPPROTO_IP, INP_IP_MULTICAST_IF,
 	                                 &a, sizeof(a), NULL), 0);
 	assert_ptr_equal(inp_sock_pcb(o)->moptions->ifp, w->em1);
 	/* It names the interface; reading it back gives its first address. */
 	assert_int_equal(inp_sock_getopt(o, INP_IPPROTO_IP, INP_IP_MULTICAST_IF,
 	                                 &got, &len), 0);
-	assert_int_equal(got.s_addr, in4("203.0.113.5").s_addr);
+	assert_int_equal(got.s_addr, fx_in4("203.0.113.5").s_addr);
 	assert_int_equal(inp_sock_setopt(o, INP_IPPROTO_IP, INP_IP_MULTICAST_IF,
 	                                 &a, 2, NULL), -EINVAL);
 	a.s_addr = 0;
@@ -421,13 +319,13 @@ static void multicast_if_selects_the_interface(void **state)
 
 static void multicast_if_needs_a_multicast_interface(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *o = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *o = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 	struct inp_ifnet *tun = NULL;
-	struct in_addr a = in4("10.9.9.1");
+	struct in_addr a = fx_in4("10.9.9.1");
 
 	assert_int_equal(inp_if_create(w->vnet, "tun9", &tun), 0);
-	addr4(tun, "10.9.9.1", 24);
+	fx_if_add4_ok(tun, "10.9.9.1", 24);
 	tun->flags &= ~INP_IFF_MULTICAST;     /* no public knob for this */
 	assert_int_equal(inp_sock_setopt(o, INP_IPPROTO_IP, INP_IP_MULTICAST_IF,
 	                                 &a, sizeof(a), NULL), -EOPNOTSUPP);
@@ -438,10 +336,10 @@ static void multicast_if_needs_a_multicast_interface(void **state)
 /* E26: the interface's first address is the source, not the one named. */
 static void multicast_if_overrides_source_selection(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *n = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-	struct in_addr a = in4("203.0.113.6");
-	struct sockaddr_in grp = sin4("239.9.9.9", 5000);
+	struct fx *w = *state;
+	struct inp_sock *n = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct in_addr a = fx_in4("203.0.113.6");
+	struct sockaddr_in grp = fx_sin4("239.9.9.9", 5000);
 	struct sockaddr_storage ss;
 	socklen_t len;
 
@@ -451,29 +349,13 @@ static void multicast_if_overrides_source_selection(void **state)
 	                                  sizeof(grp), NULL), 0);
 	assert_int_equal(inp_sock_name(n, &ss, &len), 0);
 	assert_int_equal(((struct sockaddr_in *)&ss)->sin_addr.s_addr,
-	                 in4("203.0.113.5").s_addr);
+	                 fx_in4("203.0.113.5").s_addr);
 	assert_int_equal(inp_sock_peer(n, &ss, &len), 0);
 	assert_int_equal(((struct sockaddr_in *)&ss)->sin_port, htons(5000));
 	inp_sock_close(n);
 }
 
 /* ---- memberships ------------------------------------------------------ */
-
-static struct ip_mreq mreq4(const char *group, const char *ifaddr)
-{
-	struct ip_mreq m;
-
-	m.imr_multiaddr = in4(group);
-	m.imr_interface = in4(ifaddr);
-	return m;
-}
-
-static int member4(struct inp_sock *so, int name, const char *g, const char *i)
-{
-	struct ip_mreq m = mreq4(g, i);
-
-	return inp_sock_setopt(so, INP_IPPROTO_IP, name, &m, sizeof(m), NULL);
-}
 
 static unsigned count_mships(struct inp_sock *so)
 {
@@ -489,33 +371,35 @@ static unsigned count_mships(struct inp_sock *so)
 
 static void ipv4_memberships(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 	const int add = INP_IP_ADD_MEMBERSHIP, drop = INP_IP_DROP_MEMBERSHIP;
-	struct ip_mreq m = mreq4("239.1.1.1", "192.0.2.10");
+	struct ip_mreq m = fx_mreq4("239.1.1.1", "192.0.2.10");
 
-	assert_int_equal(member4(a, add, "192.0.2.99", "192.0.2.10"), -EINVAL);
-	assert_int_equal(member4(a, add, "239.1.1.1", "198.51.100.1"),
+	assert_int_equal(fx_member4(a, add, "192.0.2.99", "192.0.2.10"), -EINVAL);
+	assert_int_equal(fx_member4(a, add, "239.1.1.1", "198.51.100.1"),
 	                 -EADDRNOTAVAIL);
 	assert_int_equal(count_mships(a), 0);
-	assert_int_equal(member4(a, add, "239.1.1.1", "192.0.2.10"), 0);
-	assert_int_equal(member4(a, add, "239.1.1.1", "192.0.2.10"), -EADDRINUSE);
-	assert_int_equal(member4(a, add, "239.1.1.1", "203.0.113.6"), 0);
+	assert_int_equal(fx_member4(a, add, "239.1.1.1", "192.0.2.10"), 0);
+	assert_int_equal(fx_member4(a, add, "239.1.1.1", "192.0.2.10"),
+	                 -EADDRINUSE);
+	assert_int_equal(fx_member4(a, add, "239.1.1.1", "203.0.113.6"), 0);
 	assert_int_equal(count_mships(a), 2);
-	assert_int_equal(member4(a, drop, "239.1.1.1", "192.0.2.10"), 0);
-	assert_int_equal(member4(a, drop, "239.1.1.1", "192.0.2.10"),
+	assert_int_equal(fx_member4(a, drop, "239.1.1.1", "192.0.2.10"), 0);
+	assert_int_equal(fx_member4(a, drop, "239.1.1.1", "192.0.2.10"),
 	                 -EADDRNOTAVAIL);
 	assert_int_equal(count_mships(a), 1);
 	assert_int_equal(inp_sock_pcb(a)->moptions->memberships->ifindex,
 	                 inp_if_index(w->em1));
 
 	/* 0.0.0.0: the interface of the route to the group (default, em0). */
-	assert_int_equal(member4(a, add, "239.3.3.3", "0.0.0.0"), 0);
+	assert_int_equal(fx_member4(a, add, "239.3.3.3", "0.0.0.0"), 0);
 	assert_int_equal(inp_sock_pcb(a)->moptions->memberships->ifindex,
 	                 inp_if_index(w->em0));
 	/* Dropping by the wildcard: the group on whatever interface. */
-	assert_int_equal(member4(a, drop, "239.3.3.3", "0.0.0.0"), 0);
-	assert_int_equal(member4(a, drop, "239.3.3.3", "0.0.0.0"), -EADDRNOTAVAIL);
+	assert_int_equal(fx_member4(a, drop, "239.3.3.3", "0.0.0.0"), 0);
+	assert_int_equal(fx_member4(a, drop, "239.3.3.3", "0.0.0.0"),
+	                 -EADDRNOTAVAIL);
 	assert_int_equal(count_mships(a), 1);
 
 	assert_int_equal(inp_sock_setopt(a, INP_IPPROTO_IP, add, &m, 4, NULL),
@@ -527,13 +411,13 @@ static void ipv4_memberships(void **state)
 
 static void ipv6_memberships(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *b = sock_new(w, AF_INET6, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *b = fx_sock(w, AF_INET6, INP_PROTO_UDP, NULL);
 	struct ipv6_mreq m;
 	unsigned idx;
 	socklen_t len = sizeof(idx);
 
-	m.ipv6mr_multiaddr = sin6("ff05::1:3", 0).sin6_addr;
+	m.ipv6mr_multiaddr = fx_sin6("ff05::1:3", 0).sin6_addr;
 	m.ipv6mr_interface = 99;
 	assert_int_equal(inp_sock_setopt(b, INP_IPPROTO_IPV6, INP_IPV6_JOIN_GROUP,
 	                                 &m, sizeof(m), NULL), -ENXIO);
@@ -547,7 +431,7 @@ static void ipv6_memberships(void **state)
 	                                 &m, sizeof(m), NULL), 0);
 	assert_int_equal(inp_sock_setopt(b, INP_IPPROTO_IPV6, INP_IPV6_LEAVE_GROUP,
 	                                 &m, sizeof(m), NULL), -EADDRNOTAVAIL);
-	m.ipv6mr_multiaddr = sin6("2001:db8::1", 0).sin6_addr;
+	m.ipv6mr_multiaddr = fx_sin6("2001:db8::1", 0).sin6_addr;
 	assert_int_equal(inp_sock_setopt(b, INP_IPPROTO_IPV6, INP_IPV6_JOIN_GROUP,
 	                                 &m, sizeof(m), NULL), -EINVAL);
 
@@ -568,40 +452,46 @@ static void ipv6_memberships(void **state)
 
 static void ip_byte_options(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 	unsigned char c = 5;
 	static const int names[] = { INP_IP_TOS, INP_IP_TTL, INP_IP_MINTTL,
 	                             INP_IP_MULTICAST_TTL };
 	size_t i;
 
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_TTL), 64);   /* LC-5 */
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_TTL), 1);
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_LOOP), 1);
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_TTL), 64);   /* LC-5 */
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_TTL), 1);
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_LOOP),
+	                 1);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		assert_int_equal(set_int(a, INP_IPPROTO_IP, names[i], 200), 0);
-		assert_int_equal(get_int(a, INP_IPPROTO_IP, names[i]), 200);
-		assert_int_equal(set_int(a, INP_IPPROTO_IP, names[i], 256), -EINVAL);
-		assert_int_equal(set_int(a, INP_IPPROTO_IP, names[i], -1), -EINVAL);
-		assert_int_equal(get_int(a, INP_IPPROTO_IP, names[i]), 200);
+		assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, names[i], 200),
+		                 0);
+		assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, names[i]), 200);
+		assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, names[i], 256),
+		                 -EINVAL);
+		assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, names[i], -1),
+		                 -EINVAL);
+		assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, names[i]), 200);
 	}
 	assert_int_equal(inp_sock_pcb(a)->ip_tos, 200);
 	assert_int_equal(inp_sock_pcb(a)->ip_minttl, 200);
 	/* The multicast ones also take a u_char, as in FreeBSD. */
 	assert_int_equal(inp_sock_setopt(a, INP_IPPROTO_IP, INP_IP_MULTICAST_TTL,
 	                                 &c, 1, NULL), 0);
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_TTL), 5);
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_TTL), 5);
 	assert_int_equal(inp_sock_setopt(a, INP_IPPROTO_IP, INP_IP_TTL, &c, 1,
 	                                 NULL), -EINVAL);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_LOOP, 0), 0);
-	assert_int_equal(get_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_LOOP), 0);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_LOOP, 0),
+	                 0);
+	assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, INP_IP_MULTICAST_LOOP),
+	                 0);
 	inp_sock_close(a);
 }
 
 static void receive_flags(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 	static const struct { int name; unsigned flag; } rf[] = {
 		{ INP_IP_RECVDSTADDR, INP_RECVDSTADDR },
 		{ INP_IP_RECVTTL, INP_RECVTTL },
@@ -611,12 +501,13 @@ static void receive_flags(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(rf) / sizeof(rf[0]); i++) {
-		assert_int_equal(get_int(a, INP_IPPROTO_IP, rf[i].name), 0);
-		assert_int_equal(set_int(a, INP_IPPROTO_IP, rf[i].name, 1), 0);
+		assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, rf[i].name), 0);
+		assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, rf[i].name, 1),
+		                 0);
 		assert_true(pcb_flags(a) & rf[i].flag);
-		assert_int_equal(get_int(a, INP_IPPROTO_IP, rf[i].name), 1);
+		assert_int_equal(fx_getopt_int(a, INP_IPPROTO_IP, rf[i].name), 1);
 	}
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, INP_IP_RECVTTL, 0), 0);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, INP_IP_RECVTTL, 0), 0);
 	assert_false(pcb_flags(a) & INP_RECVTTL);
 	assert_true(pcb_flags(a) & INP_RECVTOS);
 	inp_sock_close(a);
@@ -626,17 +517,18 @@ static void receive_flags(void **state)
 
 static void bad_input(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
 	int v = 1;
 	char small[2];
 	socklen_t len;
 	struct inp_explain why;
 
-	assert_int_equal(set_int(NULL, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1), -EINVAL);
-	assert_int_equal(set_int(a, 1234, INP_SO_REUSEADDR, 1), -ENOPROTOOPT);
-	assert_int_equal(set_int(a, INP_SOL_SOCKET, 0x4000, 1), -ENOPROTOOPT);
-	assert_int_equal(set_int(a, INP_IPPROTO_IP, 99, 1), -ENOPROTOOPT);
+	assert_int_equal(fx_setopt_int(NULL, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1),
+	                 -EINVAL);
+	assert_int_equal(fx_setopt_int(a, 1234, INP_SO_REUSEADDR, 1), -ENOPROTOOPT);
+	assert_int_equal(fx_setopt_int(a, INP_SOL_SOCKET, 0x4000, 1), -ENOPROTOOPT);
+	assert_int_equal(fx_setopt_int(a, INP_IPPROTO_IP, 99, 1), -ENOPROTOOPT);
 	/* Unknown wins over a missing value: the option is checked first. */
 	assert_int_equal(inp_sock_setopt(a, INP_IPPROTO_IP, 99, NULL, 0, NULL),
 	                 -ENOPROTOOPT);
@@ -667,7 +559,7 @@ static void bad_input(void **state)
 
 static void open_and_close(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_sock *so = NULL;
 	unsigned n0 = inp_pcb_count(w->vnet, INP_PROTO_UDP);
 
@@ -680,7 +572,7 @@ static void open_and_close(void **state)
 	assert_int_equal(inp_sock_open(w->vnet, AF_INET, INP_PROTO_UDP, NULL,
 	                               NULL), -EINVAL);
 	assert_null(so);
-	so = sock_new(w, AF_INET6, INP_PROTO_UDP, w->alice);
+	so = fx_sock(w, AF_INET6, INP_PROTO_UDP, w->alice);
 	assert_int_equal(inp_pcb_count(w->vnet, INP_PROTO_UDP), n0 + 1);
 	assert_int_equal(inp_sock_family(so), AF_INET6);
 	assert_int_equal(inp_sock_proto(so), INP_PROTO_UDP);
@@ -700,12 +592,12 @@ static void open_and_close(void **state)
 
 static void bind_entry_checks(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *a = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-	struct inp_sock *t = sock_new(w, AF_INET, INP_PROTO_TCP, NULL);
-	struct inp_sock *t6 = sock_new(w, AF_INET6, INP_PROTO_TCP, NULL);
-	struct sockaddr_in6 s6 = sin6("::1", 5000);
-	struct sockaddr_in s = sin4("0.0.0.0", 5010);
+	struct fx *w = *state;
+	struct inp_sock *a = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct inp_sock *t = fx_sock(w, AF_INET, INP_PROTO_TCP, NULL);
+	struct inp_sock *t6 = fx_sock(w, AF_INET6, INP_PROTO_TCP, NULL);
+	struct sockaddr_in6 s6 = fx_sin6("::1", 5000);
+	struct sockaddr_in s = fx_sin4("0.0.0.0", 5010);
 	struct inp_explain why;
 
 	/* B2: E34 and the AF_UNSPEC exception for 0.0.0.0. */
@@ -713,7 +605,7 @@ static void bind_entry_checks(void **state)
 	                               &why), -EAFNOSUPPORT);
 	assert_string_equal(why.rule, "B2");
 	s.sin_family = AF_UNSPEC;
-	s.sin_addr = in4("192.0.2.10");
+	s.sin_addr = fx_in4("192.0.2.10");
 	assert_int_equal(inp_sock_bind(a, (struct sockaddr *)&s, sizeof(s), NULL),
 	                 -EAFNOSUPPORT);
 	s.sin_family = AF_INET;
@@ -726,9 +618,9 @@ static void bind_entry_checks(void **state)
 	s.sin_addr.s_addr = 0;
 	assert_int_equal(inp_sock_bind(a, (struct sockaddr *)&s, sizeof(s), NULL), 0);
 	/* B4, also v4-mapped multicast on an AF_INET6 TCP socket. */
-	assert_int_equal(bind4(t, "239.1.1.1", 5000), -EAFNOSUPPORT);
-	assert_int_equal(bind6(t6, "::ffff:239.1.1.1", 5000), -EAFNOSUPPORT);
-	assert_int_equal(bind6(t6, "ff05::1", 5000), -EAFNOSUPPORT);
+	assert_int_equal(fx_bind(t, "239.1.1.1", 5000), -EAFNOSUPPORT);
+	assert_int_equal(fx_bind(t6, "::ffff:239.1.1.1", 5000), -EAFNOSUPPORT);
+	assert_int_equal(fx_bind(t6, "ff05::1", 5000), -EAFNOSUPPORT);
 	inp_sock_close(a);
 	inp_sock_close(t);
 	inp_sock_close(t6);
@@ -737,14 +629,14 @@ static void bind_entry_checks(void **state)
 /* E23 and §4.5: AF_UNSPEC connect, plain disconnect. */
 static void disconnect_paths(void **state)
 {
-	struct world *w = *state;
-	struct inp_sock *u = sock_new(w, AF_INET, INP_PROTO_UDP, NULL);
-	struct sockaddr_in peer = sin4("198.51.100.7", 53);
+	struct fx *w = *state;
+	struct inp_sock *u = fx_sock(w, AF_INET, INP_PROTO_UDP, NULL);
+	struct sockaddr_in peer = fx_sin4("198.51.100.7", 53);
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	assert_int_equal(bind4(u, "0.0.0.0", 5300), 0);
+	assert_int_equal(fx_bind(u, "0.0.0.0", 5300), 0);
 	assert_int_equal(inp_sock_connect(u, &unspec, sizeof(unspec), NULL),
 	                 -ENOTCONN);
 	assert_int_equal(inp_sock_connect(u, (struct sockaddr *)&peer,
@@ -764,7 +656,7 @@ static void disconnect_paths(void **state)
 	inp_sock_close(u);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fx_teardown)
 
 int main(void)
 {

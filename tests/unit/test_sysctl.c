@@ -5,70 +5,9 @@
  * (VN-5), and the once-per-second limiter tick (P9) driven by the
  * injected clock.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdlib.h>
+#include "fixture.h"
 
 #include "jail/jail_internal.h"
-
-#define SEC 1000000000ull
-
-struct fake {
-	uint64_t now;
-	uint32_t rnd;
-};
-
-static uint64_t fake_now(void *ctx)
-{
-	return ((struct fake *)ctx)->now;
-}
-
-static uint32_t fake_random(void *ctx)
-{
-	struct fake *f = ctx;
-	f->rnd = f->rnd * 1664525u + 1013904223u;
-	return f->rnd;
-}
-
-struct world {
-	struct fake clk;
-	struct inp_host *host;
-	struct inp_vnet *vnet;
-};
-
-static int setup(void **state)
-{
-	struct world *w = calloc(1, sizeof(*w));
-	struct inp_host_ops ops = { fake_now, fake_random, NULL };
-
-	assert_non_null(w);
-	ops.ctx = &w->clk;
-	assert_int_equal(inp_host_create(&ops, NULL, &w->host), 0);
-	assert_int_equal(inp_vnet_create(w->host, "default", &w->vnet), 0);
-	*state = w;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct world *w = *state;
-
-	assert_int_equal(inp_host_destroy(w->host), 0);
-	free(w);
-	return 0;
-}
-
-static long get(struct inp_vnet *v, const char *name)
-{
-	long val = -12345;
-
-	assert_int_equal(inp_sysctl_get(v, name, &val), 0);
-	return val;
-}
 
 /* ---- knobs ------------------------------------------------------------ */
 
@@ -102,11 +41,11 @@ static const struct {
 
 static void test_defaults(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	size_t i;
 
 	for (i = 0; i < N_DEFAULTS; i++)
-		assert_int_equal(get(w->vnet, defaults[i].name), defaults[i].def);
+		assert_int_equal(fx_sysctl(w->vnet, defaults[i].name), defaults[i].def);
 	/* The struct the PCB layer reads agrees. */
 	assert_int_equal(w->vnet->sc.portrange_first, 10000);
 	assert_int_equal(w->vnet->sc.tcp_msl_ms, 30000);
@@ -115,7 +54,7 @@ static void test_defaults(void **state)
 
 static void test_names(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	unsigned i;
 	size_t k;
 
@@ -124,7 +63,7 @@ static void test_names(void **state)
 		for (k = 0; k < N_DEFAULTS; k++)
 			listed |= strcmp(defaults[k].name, inp_sysctl_name(i)) == 0;
 		assert_true(listed);
-		(void)get(w->vnet, inp_sysctl_name(i));
+		(void)fx_sysctl(w->vnet, inp_sysctl_name(i));
 	}
 	assert_int_equal(i, N_DEFAULTS);
 	assert_null(inp_sysctl_name(1000));
@@ -133,57 +72,57 @@ static void test_names(void **state)
 /* P1: the six range knobs are clamped, never refused. */
 static void test_clamps(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_vnet *v = w->vnet;
 
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.first", 80), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.first"), 1024);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.first"), 1024);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.last", 70000), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.last"), 65535);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.last"), 65535);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.hifirst", -5), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.hifirst"), 1024);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.hifirst"), 1024);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.hilast", 1L << 40), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.hilast"), 65535);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.hilast"), 65535);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.lowfirst", 0), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.lowfirst"), 1);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.lowfirst"), 1);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.lowlast", 2000), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.lowlast"), 1023);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.lowlast"), 1023);
 	/* In range: stored as is; ends may be in either order (P1). */
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.first", 20000), 0);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.last", 19000), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.first"), 20000);
-	assert_int_equal(get(v, "net.inet.ip.portrange.last"), 19000);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.first"), 20000);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.last"), 19000);
 	/* reserved*: no clamp (E1 sets reservedhigh=0). */
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.reservedhigh", 0), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.reservedhigh"), 0);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.reservedhigh"), 0);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.reservedhigh", 5000), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.reservedhigh"), 5000);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.reservedhigh"), 5000);
 }
 
 static void test_bad_values(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_vnet *v = w->vnet;
 	long val = 7;
 
 	/* Booleans: 0 and 1 only, and a refusal changes nothing. */
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.randomized", 2),
 	                 -EINVAL);
-	assert_int_equal(get(v, "net.inet.ip.portrange.randomized"), 1);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.randomized"), 1);
 	assert_int_equal(inp_sysctl_set(v, "net.inet6.ip6.v6only", -1), -EINVAL);
-	assert_int_equal(get(v, "net.inet6.ip6.v6only"), 1);
+	assert_int_equal(fx_sysctl(v, "net.inet6.ip6.v6only"), 1);
 	assert_int_equal(inp_sysctl_set(v, "net.inet6.ip6.v6only", 0), 0);
-	assert_int_equal(get(v, "net.inet6.ip6.v6only"), 0);
+	assert_int_equal(fx_sysctl(v, "net.inet6.ip6.v6only"), 0);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.connect_inaddr_wild", 1), 0);
-	assert_int_equal(get(v, "net.inet.ip.connect_inaddr_wild"), 1);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.connect_inaddr_wild"), 1);
 	/* Counts: no negatives. */
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.randomcps", -1),
 	                 -EINVAL);
-	assert_int_equal(get(v, "net.inet.ip.portrange.randomcps"), 10);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.randomcps"), 10);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.tcp.msl", -1), -EINVAL);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.icmp.icmplim", -3), -EINVAL);
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.randomtime", 0), 0);
-	assert_int_equal(get(v, "net.inet.ip.portrange.randomtime"), 0);
+	assert_int_equal(fx_sysctl(v, "net.inet.ip.portrange.randomtime"), 0);
 	/* Unknown names and NULLs. */
 	assert_int_equal(inp_sysctl_set(v, "net.inet.ip.portrange.nope", 1), -ENOENT);
 	assert_int_equal(inp_sysctl_get(v, "net.inet.ip.portrange", &val), -ENOENT);
@@ -214,14 +153,14 @@ static void test_apply_direct(void **state)
 /* VN-1: every vnet starts from the defaults; changes stay local. */
 static void test_vnets_independent(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_vnet *b;
 
 	assert_int_equal(inp_sysctl_set(w->vnet, "net.inet.ip.portrange.first",
 	                                30000), 0);
 	assert_int_equal(inp_vnet_create(w->host, "b", &b), 0);
-	assert_int_equal(get(b, "net.inet.ip.portrange.first"), 10000);
-	assert_int_equal(get(w->vnet, "net.inet.ip.portrange.first"), 30000);
+	assert_int_equal(fx_sysctl(b, "net.inet.ip.portrange.first"), 10000);
+	assert_int_equal(fx_sysctl(w->vnet, "net.inet.ip.portrange.first"), 30000);
 	assert_int_equal(inp_vnet_destroy(b), 0);
 }
 
@@ -229,7 +168,7 @@ static void test_vnets_independent(void **state)
 
 static void test_vnet_create_rules(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_vnet *v = NULL;
 	char longname[INP_NAME_MAX + 1];
 
@@ -253,7 +192,7 @@ static void test_vnet_create_rules(void **state)
 /* Every vnet starts alike: lo0 first, index 1, both loopback addresses. */
 static void test_vnet_fresh_world(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_vnet *b;
 	struct inp_ifnet *lo;
 	struct in_addr a;
@@ -302,7 +241,7 @@ static void test_vnet_limit(void **state)
 /* VN-5: EBUSY while a jail lives in the vnet; nothing is destroyed. */
 static void test_vnet_busy_with_jail(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_jail_params p;
 	struct inp_jail *j;
 
@@ -318,34 +257,27 @@ static void test_vnet_busy_with_jail(void **state)
 
 /* ---- timers (P9) --------------------------------------------------------- */
 
-static void advance(struct world *w, uint64_t ns)
-{
-	w->clk.now += ns;
-	assert_int_equal(inp_host_run_timers(w->host), 0);
-	assert_int_equal(inp_host_now_ns(w->host), w->clk.now);
-}
-
 static void test_limiter_ticks(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct port_limiter *l = &w->vnet->limiter;
 
 	assert_int_equal(l->ticks, 0);
-	advance(w, SEC / 2);
+	fx_advance(w, FX_SEC / 2);
 	assert_int_equal(l->ticks, 0);          /* tick 1 is at 1 s */
 	l->allocs += 11;                        /* > randomcps (10) */
-	advance(w, SEC / 2);
+	fx_advance(w, FX_SEC / 2);
 	assert_int_equal(l->ticks, 1);
 	assert_int_equal(l->stop, 45);          /* randomtime */
 	assert_int_equal(l->last, 11);
-	advance(w, 2 * SEC);
+	fx_advance(w, 2 * FX_SEC);
 	assert_int_equal(l->ticks, 3);
 	assert_int_equal(l->stop, 43);          /* two quiet ticks */
 	l->allocs += 10;                        /* not more than 10: quiet */
-	advance(w, SEC);
+	fx_advance(w, FX_SEC);
 	assert_int_equal(l->stop, 42);
 	/* A long jump: the count is right and suppression has run out. */
-	advance(w, 100000 * SEC);
+	fx_advance(w, 100000 * FX_SEC);
 	assert_int_equal(l->ticks, 100004);
 	assert_int_equal(l->stop, 0);
 	assert_int_equal(l->last, l->allocs);
@@ -354,17 +286,17 @@ static void test_limiter_ticks(void **state)
 /* A vnet created at 5.5 s runs ticks 6, 7, ... only. */
 static void test_limiter_late_vnet(void **state)
 {
-	struct world *w = *state;
+	struct fx *w = *state;
 	struct inp_vnet *b;
 
-	w->clk.now = 5 * SEC + SEC / 2;
+	w->now = 5 * FX_SEC + FX_SEC / 2;
 	assert_int_equal(inp_vnet_create(w->host, "late", &b), 0);
 	assert_int_equal(b->limiter.ticks, 5);
 	b->limiter.allocs = 50;
-	advance(w, SEC / 4);
+	fx_advance(w, FX_SEC / 4);
 	assert_int_equal(b->limiter.stop, 0);
 	assert_int_equal(b->limiter.ticks, 5);
-	advance(w, SEC / 4);                    /* 6.0 s */
+	fx_advance(w, FX_SEC / 4);              /* 6.0 s */
 	assert_int_equal(b->limiter.ticks, 6);
 	assert_int_equal(b->limiter.stop, 45);
 	assert_int_equal(inp_host_run_timers(NULL), -EINVAL);
@@ -374,18 +306,18 @@ static void test_limiter_late_vnet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clamps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+		FX_TEST(test_defaults),
+		FX_TEST(test_names),
+		FX_TEST(test_clamps),
+		FX_TEST(test_bad_values),
 		cmocka_unit_test(test_apply_direct),
-		cmocka_unit_test_setup_teardown(test_vnets_independent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vnet_create_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vnet_fresh_world, setup, teardown),
+		FX_TEST(test_vnets_independent),
+		FX_TEST(test_vnet_create_rules),
+		FX_TEST(test_vnet_fresh_world),
 		cmocka_unit_test(test_vnet_limit),
-		cmocka_unit_test_setup_teardown(test_vnet_busy_with_jail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limiter_ticks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limiter_late_vnet, setup, teardown),
+		FX_TEST(test_vnet_busy_with_jail),
+		FX_TEST(test_limiter_ticks),
+		FX_TEST(test_limiter_late_vnet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

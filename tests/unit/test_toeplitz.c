@@ -4,16 +4,7 @@
  * through both inp_toeplitz() on the 5.3 byte layouts and inp_rss_hash()
  * on sockaddrs; RSS-4 linearity; bucket = hash & mask (RSS-11).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <arpa/inet.h>
-#include <string.h>
-
-#include <inpcb/inpcb.h>
+#include "fixture.h"
 
 struct vector {
 	const char *dst;
@@ -103,31 +94,15 @@ static void test_vectors_raw(void **state)
 	check_raw(AF_INET6, v6, N(v6));
 }
 
-static void sa_make(int af, const char *a, uint16_t port,
-                    struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (af == AF_INET) {
-		struct sockaddr_in *s = (struct sockaddr_in *)ss;
-		s->sin_family = AF_INET;
-		s->sin_port = htons(port);
-		assert_int_equal(inet_pton(AF_INET, a, &s->sin_addr), 1);
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons(port);
-		assert_int_equal(inet_pton(AF_INET6, a, &s->sin6_addr), 1);
-	}
-}
-
 static void check_sockaddr(int af, const struct vector *vs, size_t n)
 {
 	struct sockaddr_storage s, d;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		sa_make(af, vs[i].src, vs[i].sport, &s);
-		sa_make(af, vs[i].dst, vs[i].dport, &d);
+		s = fx_sa(vs[i].src, vs[i].sport);
+		d = fx_sa(vs[i].dst, vs[i].dport);
+		assert_int_equal(s.ss_family, af);
 		assert_int_equal(inp_rss_hash(inp_rss_default_key,
 		                              (struct sockaddr *)&s,
 		                              (struct sockaddr *)&d, false),
@@ -156,8 +131,8 @@ static void test_bad_input(void **state)
 	struct sockaddr_storage s, d;
 
 	(void)state;
-	sa_make(AF_INET, "192.0.2.1", 1, &s);
-	sa_make(AF_INET6, "2001:db8::1", 1, &d);
+	s = fx_sa("192.0.2.1", 1);
+	d = fx_sa("2001:db8::1", 1);
 	/* Mixed families, NULLs: no hash (0), no crash. */
 	assert_int_equal(inp_rss_hash(NULL, (struct sockaddr *)&s,
 	                              (struct sockaddr *)&d, true), 0);
@@ -166,8 +141,8 @@ static void test_bad_input(void **state)
 	assert_int_equal(inp_toeplitz(inp_rss_default_key, NULL, 4), 0);
 	assert_int_equal(inp_toeplitz(inp_rss_default_key, NULL, 0), 0);
 	/* A NULL key means the default key for inp_rss_hash. */
-	sa_make(AF_INET, v4[0].src, v4[0].sport, &s);
-	sa_make(AF_INET, v4[0].dst, v4[0].dport, &d);
+	s = fx_sa(v4[0].src, v4[0].sport);
+	d = fx_sa(v4[0].dst, v4[0].dport);
 	assert_int_equal(inp_rss_hash(NULL, (struct sockaddr *)&s,
 	                              (struct sockaddr *)&d, true), v4[0].h4);
 }

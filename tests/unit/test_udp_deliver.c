@@ -9,81 +9,22 @@
  * Through the public API (internal headers only for the vnet's interface
  * objects, which the public API hands out opaque).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <arpa/inet.h>
-#include <errno.h>
-#include <string.h>
-
-#include <inpcb/inpcb.h>
+#include "fixture.h"
 
 /* ---- the world: lo0, em0 192.0.2.10/24, em1 203.0.113.5/24 ------------ */
 
-struct world {
-	struct inp_host *host;
-	struct inp_vnet *vnet;
-	struct inp_ifnet *em0, *em1;
-	uint64_t now_ns;
-};
+static struct fx *W;
 
-static struct world W;
-
-static uint64_t clock_now(void *ctx)
-{
-	return ((struct world *)ctx)->now_ns;
-}
-
-static uint32_t fixed_random(void *ctx)
-{
-	(void)ctx;
-	return 4;
-}
-
-static struct sockaddr_in sin4(const char *a, int port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-
-	assert_int_equal(inet_pton(AF_INET, a, &s.sin_addr), 1);
-	return s;
-}
-
-static struct sockaddr_in6 sin6(const char *a, int port)
-{
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6,
-	                          .sin6_port = htons(port) };
-
-	assert_int_equal(inet_pton(AF_INET6, a, &s.sin6_addr), 1);
-	return s;
-}
-
-static void addr4(struct inp_ifnet *ifp, const char *a, unsigned plen)
-{
-	struct sockaddr_in s = sin4(a, 0);
-
-	assert_int_equal(inp_if_addr_add(ifp, (struct sockaddr *)&s, plen, NULL), 0);
-}
-
+/* The preamble, em1; a random source that always returns 4. */
 static int setup_limits(void **state, unsigned rcvq_max)
 {
-	struct inp_host_ops ops = { .now_ns = clock_now,
-	                            .random32 = fixed_random, .ctx = &W };
 	struct inp_limits lim = { .rcvq_max = rcvq_max };
-	struct sockaddr_in any = sin4("0.0.0.0", 0), gw = sin4("192.0.2.1", 0);
+	struct fx_config cfg = { .seed = 4, .fixed_random = true,
+	                         .limits = &lim };
 
-	memset(&W, 0, sizeof(W));
-	assert_int_equal(inp_host_create(&ops, &lim, &W.host), 0);
-	assert_int_equal(inp_vnet_create(W.host, "default", &W.vnet), 0);
-	assert_int_equal(inp_if_create(W.vnet, "em0", &W.em0), 0);
-	assert_int_equal(inp_if_create(W.vnet, "em1", &W.em1), 0);
-	addr4(W.em0, "192.0.2.10", 24);
-	addr4(W.em1, "203.0.113.5", 24);
-	assert_int_equal(inp_route_add(W.vnet, (struct sockaddr *)&any, 0,
-	                               (struct sockaddr *)&gw, NULL), 0);
-	*state = &W;
+	W = fx_new(&cfg);
+	fx_two_nets(W);
+	*state = W;
 	return 0;
 }
 
@@ -97,49 +38,16 @@ static int setup_small_queue(void **state)
 	return setup_limits(state, 2);
 }
 
-static int teardown(void **state)
-{
-	struct world *w = *state;
-
-	assert_int_equal(inp_vnet_ifa_refs_outstanding(w->vnet), 0);
-	assert_int_equal(inp_vnet_destroy(w->vnet), 0);
-	assert_int_equal(inp_host_destroy(w->host), 0);
-	return 0;
-}
-
 /* ---- helpers --------------------------------------------------------- */
 
 /* A socket labelled `label`, whose udata is the label string itself. */
 static struct inp_sock *udp_sock(int family, const char *label)
 {
-	struct inp_sock *so = NULL;
+	struct inp_sock *so = fx_sock(W, family, INP_PROTO_UDP, NULL);
 
-	assert_int_equal(inp_sock_open(W.vnet, family, INP_PROTO_UDP, NULL, &so), 0);
 	assert_int_equal(inp_sock_set_label(so, label), 0);
 	inp_sock_set_udata(so, (void *)label);
 	return so;
-}
-
-static void set_int(struct inp_sock *so, int level, int name, int v)
-{
-	assert_int_equal(inp_sock_setopt(so, level, name, &v, sizeof(v), NULL), 0);
-}
-
-static void bind4(struct inp_sock *so, const char *a, int port)
-{
-	struct sockaddr_in s = sin4(a, port);
-
-	assert_int_equal(inp_sock_bind(so, (struct sockaddr *)&s, sizeof(s), NULL), 0);
-}
-
-static void join4(struct inp_sock *so, const char *group, const char *ifaddr)
-{
-	struct ip_mreq m;
-
-	assert_int_equal(inet_pton(AF_INET, group, &m.imr_multiaddr), 1);
-	assert_int_equal(inet_pton(AF_INET, ifaddr, &m.imr_interface), 1);
-	assert_int_equal(inp_sock_setopt(so, INP_IPPROTO_IP, INP_IP_ADD_MEMBERSHIP,
-	                                 &m, sizeof(m), NULL), 0);
 }
 
 /* The result of one delivery, recipients as a comma list of labels. */
@@ -160,7 +68,7 @@ static struct outcome deliver_meta(const struct sockaddr *src,
 	unsigned i;
 
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(inp_udp_deliver(W.vnet, src, dst, meta, &res, &r.why), 0);
+	assert_int_equal(inp_udp_deliver(W->vnet, src, dst, meta, &res, &r.why), 0);
 	r.o = res.outcome;
 	r.n = res.n;
 	for (i = 0; i < res.n && i < 8; i++) {
@@ -174,7 +82,7 @@ static struct outcome deliver_meta(const struct sockaddr *src,
 static struct outcome deliver4(const char *src, int sport, const char *dst,
                                int dport, struct inp_ifnet *ifp)
 {
-	struct sockaddr_in s = sin4(src, sport), d = sin4(dst, dport);
+	struct sockaddr_in s = fx_sin4(src, sport), d = fx_sin4(dst, dport);
 	struct inp_udp_meta meta = { .rcvif = ifp, .ttl = 64,
 	                             .payload = "hello", .len = 5 };
 
@@ -185,7 +93,7 @@ static struct inp_udpstat stats(void)
 {
 	struct inp_udpstat st;
 
-	assert_int_equal(inp_udp_stats(W.vnet, &st), 0);
+	assert_int_equal(inp_udp_stats(W->vnet, &st), 0);
 	return st;
 }
 
@@ -222,7 +130,7 @@ static void unicast_reaches_one_socket(void **state)
 	struct outcome r;
 
 	(void)state;
-	bind4(a, "0.0.0.0", 5000);
+	fx_bind_ok(a, "0.0.0.0", 5000);
 	r = deliver4("198.51.100.1", 9, "192.0.2.10", 5000, NULL);
 	assert_int_equal(r.o, INP_UDP_DELIVERED);
 	assert_string_equal(r.who, "a");
@@ -236,7 +144,7 @@ static void unicast_reaches_one_socket(void **state)
 	assert_int_equal(src->sin_family, AF_INET);
 	assert_int_equal(src->sin_port, htons(9));
 	assert_int_equal(src->sin_addr.s_addr,
-	                 sin4("198.51.100.1", 0).sin_addr.s_addr);
+	                 fx_sin4("198.51.100.1", 0).sin_addr.s_addr);
 	assert_int_equal(inp_sock_recv(a, &ri, buf, sizeof(buf)), -EAGAIN);
 
 	/* A short buffer gets a prefix; the datagram is consumed anyway. */
@@ -255,13 +163,13 @@ static void unicast_prefers_the_connected_socket(void **state)
 {
 	struct inp_sock *a = udp_sock(AF_INET, "a");
 	struct inp_sock *c = udp_sock(AF_INET, "c");
-	struct sockaddr_in peer = sin4("198.51.100.7", 53);
+	struct sockaddr_in peer = fx_sin4("198.51.100.7", 53);
 
 	(void)state;
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	set_int(c, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	bind4(a, "192.0.2.10", 5001);
-	bind4(c, "192.0.2.10", 5001);
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_setopt_int_ok(c, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_bind_ok(a, "192.0.2.10", 5001);
+	fx_bind_ok(c, "192.0.2.10", 5001);
 	assert_int_equal(inp_sock_connect(c, (struct sockaddr *)&peer,
 	                                  sizeof(peer), NULL), 0);
 	assert_string_equal(deliver4("198.51.100.7", 53, "192.0.2.10", 5001,
@@ -278,15 +186,15 @@ static void minttl_drops(void **state)
 	struct outcome r;
 
 	(void)state;
-	bind4(a, "0.0.0.0", 5002);
-	set_int(a, INP_IPPROTO_IP, INP_IP_MINTTL, 65);
+	fx_bind_ok(a, "0.0.0.0", 5002);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_MINTTL, 65);
 	r = deliver4("198.51.100.1", 9, "192.0.2.10", 5002, NULL);   /* ttl 64 */
 	assert_int_equal(r.o, INP_UDP_DROPPED);
 	assert_int_equal(r.n, 0);
 	assert_string_equal(r.why.rule, "UD-1");
 	assert_int_equal(stats().udps_minttl, 1);
 	assert_int_equal(queued(a), 0);
-	set_int(a, INP_IPPROTO_IP, INP_IP_MINTTL, 64);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_MINTTL, 64);
 	assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 5002, NULL).o,
 	                 INP_UDP_DELIVERED);
 	assert_invariant_25();
@@ -307,9 +215,9 @@ static void mac_policy_drops(void **state)
 	struct outcome r;
 
 	(void)state;
-	assert_int_equal(inp_mac_register(W.host, &ops, NULL), 0);
+	assert_int_equal(inp_mac_register(W->host, &ops, NULL), 0);
 	a = udp_sock(AF_INET, "a");
-	bind4(a, "0.0.0.0", 5003);
+	fx_bind_ok(a, "0.0.0.0", 5003);
 	r = deliver4("198.51.100.1", 9, "192.0.2.10", 5003, NULL);
 	assert_int_equal(r.o, INP_UDP_DROPPED);
 	assert_string_equal(r.why.rule, "UD-10");
@@ -323,7 +231,8 @@ static void mac_policy_drops(void **state)
 
 static void no_receiver(void **state)
 {
-	struct sockaddr_in s = sin4("198.51.100.1", 9), d = sin4("192.0.2.10", 6000);
+	struct sockaddr_in s = fx_sin4("198.51.100.1",
+	                               9), d = fx_sin4("192.0.2.10", 6000);
 	struct inp_udp_meta meta = { .link_bcast = true };
 	struct outcome r;
 
@@ -339,10 +248,10 @@ static void no_receiver(void **state)
 	assert_int_equal(stats().udps_noport, 2);
 	assert_int_equal(stats().udps_noportbcast, 1);
 
-	assert_int_equal(inp_sysctl_set(W.vnet, "net.inet.udp.blackhole", 1), 0);
+	assert_int_equal(inp_sysctl_set(W->vnet, "net.inet.udp.blackhole", 1), 0);
 	assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 6000, NULL).o,
 	                 INP_UDP_DROPPED);
-	assert_int_equal(inp_sysctl_set(W.vnet, "net.inet.udp.blackhole", 0), 0);
+	assert_int_equal(inp_sysctl_set(W->vnet, "net.inet.udp.blackhole", 0), 0);
 	assert_int_equal(stats().udps_noport, 3);
 	assert_invariant_25();
 }
@@ -352,20 +261,20 @@ static void icmp_rate_limit(void **state)
 	int i;
 
 	(void)state;
-	W.now_ns = 5000000000ull;
-	assert_int_equal(inp_sysctl_set(W.vnet, "net.inet.icmp.icmplim", 2), 0);
+	W->now = 5000000000ull;
+	assert_int_equal(inp_sysctl_set(W->vnet, "net.inet.icmp.icmplim", 2), 0);
 	for (i = 0; i < 2; i++)
 		assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 6001,
 		                          NULL).o, INP_UDP_UNREACH);
 	assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 6001, NULL).o,
 	                 INP_UDP_DROPPED);
-	W.now_ns += 999999999ull;       /* still the same second */
+	W->now += 999999999ull;       /* still the same second */
 	assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 6001, NULL).o,
 	                 INP_UDP_DROPPED);
-	W.now_ns += 1;                  /* a new second: a new budget */
+	W->now += 1;                  /* a new second: a new budget */
 	assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 6001, NULL).o,
 	                 INP_UDP_UNREACH);
-	assert_int_equal(inp_sysctl_set(W.vnet, "net.inet.icmp.icmplim", 0), 0);
+	assert_int_equal(inp_sysctl_set(W->vnet, "net.inet.icmp.icmplim", 0), 0);
 	for (i = 0; i < 5; i++)   /* 0: no limit */
 		assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 6001,
 		                          NULL).o, INP_UDP_UNREACH);
@@ -379,7 +288,7 @@ static void dport_zero(void **state)
 	struct outcome r;
 
 	(void)state;
-	bind4(a, "0.0.0.0", 5004);
+	fx_bind_ok(a, "0.0.0.0", 5004);
 	r = deliver4("198.51.100.1", 9, "192.0.2.10", 0, NULL);
 	assert_int_equal(r.o, INP_UDP_DROPPED);
 	assert_string_equal(r.why.rule, "UD-1");
@@ -399,14 +308,14 @@ static void broadcast_fan_out(void **state)
 	struct outcome r;
 
 	(void)state;
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	set_int(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	bind4(a, "0.0.0.0", 5100);
-	bind4(b, "0.0.0.0", 5100);
-	bind4(other, "0.0.0.0", 5101);
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_setopt_int_ok(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_bind_ok(a, "0.0.0.0", 5100);
+	fx_bind_ok(b, "0.0.0.0", 5100);
+	fx_bind_ok(other, "0.0.0.0", 5101);
 
 	/* The subnet broadcast of em0, arriving on em0: newest first. */
-	r = deliver4("192.0.2.77", 4000, "192.0.2.255", 5100, W.em0);
+	r = deliver4("192.0.2.77", 4000, "192.0.2.255", 5100, W->em0);
 	assert_int_equal(r.o, INP_UDP_DELIVERED);
 	assert_string_equal(r.who, "b,a");
 	assert_string_equal(r.why.rule, "UD-5");
@@ -414,12 +323,12 @@ static void broadcast_fan_out(void **state)
 	assert_string_equal(deliver4("192.0.2.77", 4000, "192.0.2.255", 5100,
 	                             NULL).who, "b,a");
 	assert_string_equal(deliver4("192.0.2.77", 4000, "255.255.255.255", 5100,
-	                             W.em1).who, "b,a");
+	                             W->em1).who, "b,a");
 	/* Old-style host-0 broadcast counts too (UD-4). */
 	assert_string_equal(deliver4("192.0.2.77", 4000, "192.0.2.0", 5100,
-	                             W.em0).who, "b,a");
+	                             W->em0).who, "b,a");
 	/* em0's broadcast address is a plain unicast address on em1. */
-	r = deliver4("192.0.2.77", 4000, "192.0.2.255", 5100, W.em1);
+	r = deliver4("192.0.2.77", 4000, "192.0.2.255", 5100, W->em1);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.who, "b");
 	assert_int_equal(queued(a), 4);
@@ -427,7 +336,7 @@ static void broadcast_fan_out(void **state)
 	assert_int_equal(queued(other), 0);
 
 	/* Nobody on the port: counted, never an ICMP error (UD-8). */
-	r = deliver4("192.0.2.77", 4000, "192.0.2.255", 5999, W.em0);
+	r = deliver4("192.0.2.77", 4000, "192.0.2.255", 5999, W->em0);
 	assert_int_equal(r.o, INP_UDP_NOPORT_BCAST);
 	assert_string_equal(r.why.rule, "UD-8");
 	assert_int_equal(stats().udps_noportbcast, 1);
@@ -445,19 +354,19 @@ static void broadcast_match_rules(void **state)
 	struct inp_sock *bc = udp_sock(AF_INET, "bc");
 	struct inp_sock *wild = udp_sock(AF_INET, "wild");
 	struct inp_sock *v6 = udp_sock(AF_INET6, "v6only");
-	struct sockaddr_in6 any6 = sin6("::", 5102);
+	struct sockaddr_in6 any6 = fx_sin6("::", 5102);
 
 	(void)state;
-	set_int(spec, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	set_int(bc, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	set_int(wild, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	bind4(spec, "192.0.2.10", 5102);        /* a unicast address: no */
-	bind4(bc, "192.0.2.255", 5102);         /* the broadcast address: yes */
-	bind4(wild, "0.0.0.0", 5102);
+	fx_setopt_int_ok(spec, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_setopt_int_ok(bc, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_setopt_int_ok(wild, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_bind_ok(spec, "192.0.2.10", 5102);        /* a unicast address: no */
+	fx_bind_ok(bc, "192.0.2.255", 5102);         /* the broadcast address: yes */
+	fx_bind_ok(wild, "0.0.0.0", 5102);
 	assert_int_equal(inp_sock_bind(v6, (struct sockaddr *)&any6,
 	                               sizeof(any6), NULL), 0);  /* V6ONLY: no */
 	assert_string_equal(deliver4("192.0.2.77", 4000, "192.0.2.255", 5102,
-	                             W.em0).who, "wild,bc");
+	                             W->em0).who, "wild,bc");
 	inp_sock_close(spec);
 	inp_sock_close(bc);
 	inp_sock_close(wild);
@@ -468,19 +377,19 @@ static void broadcast_match_rules(void **state)
 static void broadcast_to_dual_stack(void **state)
 {
 	struct inp_sock *d = udp_sock(AF_INET6, "dual");
-	struct sockaddr_in6 any6 = sin6("::", 5103);
+	struct sockaddr_in6 any6 = fx_sin6("::", 5103);
 	struct inp_rcvinfo ri;
 	struct sockaddr_in6 *src = (struct sockaddr_in6 *)&ri.src;
 	struct sockaddr_in6 *dst = (struct sockaddr_in6 *)&ri.dst;
 	char buf[INET6_ADDRSTRLEN];
 
 	(void)state;
-	set_int(d, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 0);
-	set_int(d, INP_IPPROTO_IP, INP_IP_RECVDSTADDR, 1);
+	fx_setopt_int_ok(d, INP_IPPROTO_IPV6, INP_IPV6_V6ONLY, 0);
+	fx_setopt_int_ok(d, INP_IPPROTO_IP, INP_IP_RECVDSTADDR, 1);
 	assert_int_equal(inp_sock_bind(d, (struct sockaddr *)&any6, sizeof(any6),
 	                               NULL), 0);
 	assert_string_equal(deliver4("192.0.2.77", 4000, "192.0.2.255", 5103,
-	                             W.em0).who, "dual");
+	                             W->em0).who, "dual");
 	assert_int_equal(inp_sock_recv(d, &ri, NULL, 0), 0);
 	assert_int_equal(src->sin6_family, AF_INET6);
 	assert_int_equal(src->sin6_port, htons(4000));
@@ -497,12 +406,7 @@ static void broadcast_to_dual_stack(void **state)
 /* All four SO_REUSEADDR / SO_REUSEPORT pairings receive (E6, §1.3). */
 static void multicast_four_combinations(void **state)
 {
-	static const int opts[4][2] = {
-		{ INP_SO_REUSEADDR, INP_SO_REUSEADDR },
-		{ INP_SO_REUSEPORT, INP_SO_REUSEPORT },
-		{ INP_SO_REUSEPORT, INP_SO_REUSEADDR },
-		{ INP_SO_REUSEADDR, INP_SO_REUSEPORT },
-	};
+	static const int opts[4][2] = FX_REUSE_PAIRS;
 	int i;
 
 	(void)state;
@@ -511,13 +415,13 @@ static void multicast_four_combinations(void **state)
 		struct inp_sock *b = udp_sock(AF_INET, "b");
 		struct outcome r;
 
-		set_int(a, INP_SOL_SOCKET, opts[i][0], 1);
-		bind4(a, "239.1.1.1", 5353 + i);
-		set_int(b, INP_SOL_SOCKET, opts[i][1], 1);
-		bind4(b, "239.1.1.1", 5353 + i);
-		join4(a, "239.1.1.1", "192.0.2.10");
-		join4(b, "239.1.1.1", "192.0.2.10");
-		r = deliver4("192.0.2.77", 4000, "239.1.1.1", 5353 + i, W.em0);
+		fx_setopt_int_ok(a, INP_SOL_SOCKET, opts[i][0], 1);
+		fx_bind_ok(a, "239.1.1.1", 5353 + i);
+		fx_setopt_int_ok(b, INP_SOL_SOCKET, opts[i][1], 1);
+		fx_bind_ok(b, "239.1.1.1", 5353 + i);
+		fx_member4_ok(a, INP_IP_ADD_MEMBERSHIP, "239.1.1.1", "192.0.2.10");
+		fx_member4_ok(b, INP_IP_ADD_MEMBERSHIP, "239.1.1.1", "192.0.2.10");
+		r = deliver4("192.0.2.77", 4000, "239.1.1.1", 5353 + i, W->em0);
 		assert_int_equal(r.o, INP_UDP_DELIVERED);
 		assert_int_equal(r.n, 2);
 		assert_string_equal(r.who, "b,a");
@@ -543,34 +447,34 @@ static void stop_rule(void **state)
 	struct outcome r;
 
 	(void)state;
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	set_int(b, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
-	set_int(c, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB, 1);
-	bind4(a, "239.4.4.4", 5400);
-	bind4(b, "239.4.4.4", 5400);
-	join4(a, "239.4.4.4", "192.0.2.10");
-	join4(b, "239.4.4.4", "192.0.2.10");
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_setopt_int_ok(b, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
+	fx_setopt_int_ok(c, INP_SOL_SOCKET, INP_SO_REUSEPORT_LB, 1);
+	fx_bind_ok(a, "239.4.4.4", 5400);
+	fx_bind_ok(b, "239.4.4.4", 5400);
+	fx_member4_ok(a, INP_IP_ADD_MEMBERSHIP, "239.4.4.4", "192.0.2.10");
+	fx_member4_ok(b, INP_IP_ADD_MEMBERSHIP, "239.4.4.4", "192.0.2.10");
 
-	set_int(b, INP_SOL_SOCKET, INP_SO_REUSEADDR, 0);
-	r = deliver4("192.0.2.77", 4000, "239.4.4.4", 5400, W.em0);
+	fx_setopt_int_ok(b, INP_SOL_SOCKET, INP_SO_REUSEADDR, 0);
+	r = deliver4("192.0.2.77", 4000, "239.4.4.4", 5400, W->em0);
 	assert_int_equal(r.o, INP_UDP_DELIVERED);
 	assert_string_equal(r.who, "b");
 	assert_string_equal(r.why.rule, "UD-7");
 	assert_non_null(strstr(r.why.reason, "'b'"));
 
 	/* The oldest lacking the option changes nothing: it is last anyway. */
-	set_int(b, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 0);
-	r = deliver4("192.0.2.77", 4000, "239.4.4.4", 5400, W.em0);
+	fx_setopt_int_ok(b, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 0);
+	r = deliver4("192.0.2.77", 4000, "239.4.4.4", 5400, W->em0);
 	assert_string_equal(r.who, "b,a");
 
 	/* SO_REUSEPORT_LB counts as a reuse option for the stop rule. */
-	set_int(c, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
-	bind4(c, "239.4.4.4", 5400);
-	set_int(c, INP_SOL_SOCKET, INP_SO_REUSEADDR, 0);
-	join4(c, "239.4.4.4", "192.0.2.10");
+	fx_setopt_int_ok(c, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
+	fx_bind_ok(c, "239.4.4.4", 5400);
+	fx_setopt_int_ok(c, INP_SOL_SOCKET, INP_SO_REUSEADDR, 0);
+	fx_member4_ok(c, INP_IP_ADD_MEMBERSHIP, "239.4.4.4", "192.0.2.10");
 	assert_string_equal(deliver4("192.0.2.77", 4000, "239.4.4.4", 5400,
-	                             W.em0).who, "c,b,a");
+	                             W->em0).who, "c,b,a");
 
 	/* Broadcast obeys the same rule. */
 	inp_sock_close(c);
@@ -584,13 +488,13 @@ static void broadcast_stop_rule(void **state)
 	struct inp_sock *b = udp_sock(AF_INET, "b");
 
 	(void)state;
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	set_int(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	bind4(a, "0.0.0.0", 5401);
-	bind4(b, "0.0.0.0", 5401);
-	set_int(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 0);
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_setopt_int_ok(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_bind_ok(a, "0.0.0.0", 5401);
+	fx_bind_ok(b, "0.0.0.0", 5401);
+	fx_setopt_int_ok(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 0);
 	assert_string_equal(deliver4("192.0.2.77", 4000, "192.0.2.255", 5401,
-	                             W.em0).who, "b");
+	                             W->em0).who, "b");
 	inp_sock_close(b);
 	inp_sock_close(a);
 }
@@ -603,13 +507,14 @@ static void membership_filter(void **state)
 	struct outcome r;
 
 	(void)state;
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	set_int(nojoin, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	bind4(a, "0.0.0.0", 5500);
-	bind4(nojoin, "0.0.0.0", 5500);
-	join4(a, "239.5.5.5", "203.0.113.5");           /* em1 */
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_setopt_int_ok(nojoin, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_bind_ok(a, "0.0.0.0", 5500);
+	fx_bind_ok(nojoin, "0.0.0.0", 5500);
+	/* joined on em1 only */
+	fx_member4_ok(a, INP_IP_ADD_MEMBERSHIP, "239.5.5.5", "203.0.113.5");
 
-	r = deliver4("192.0.2.77", 4000, "239.5.5.5", 5500, W.em0);
+	r = deliver4("192.0.2.77", 4000, "239.5.5.5", 5500, W->em0);
 	assert_int_equal(r.o, INP_UDP_NOPORT_MCAST);
 	assert_int_equal(r.n, 0);
 	assert_string_equal(r.why.rule, "UD-8");
@@ -618,10 +523,10 @@ static void membership_filter(void **state)
 	assert_int_equal(stats().udps_noportmcast, 1);
 	assert_int_equal(stats().udps_noport, 1);
 
-	r = deliver4("203.0.113.77", 4000, "239.5.5.5", 5500, W.em1);
+	r = deliver4("203.0.113.77", 4000, "239.5.5.5", 5500, W->em1);
 	assert_string_equal(r.who, "a");
 	/* Another group on the right interface is no membership either. */
-	r = deliver4("203.0.113.77", 4000, "239.5.5.6", 5500, W.em1);
+	r = deliver4("203.0.113.77", 4000, "239.5.5.6", 5500, W->em1);
 	assert_int_equal(r.o, INP_UDP_NOPORT_MCAST);
 	assert_int_equal(stats().ips_notmember, 2);
 	assert_int_equal(queued(nojoin), 0);
@@ -634,12 +539,12 @@ static void membership_filter(void **state)
 static void ipv6_unicast_and_multicast(void **state)
 {
 	struct inp_sock *s = udp_sock(AF_INET6, "s6");
-	struct sockaddr_in6 any6 = sin6("::", 5600);
-	struct sockaddr_in6 src = sin6("2001:db8::77", 4000);
-	struct sockaddr_in6 grp = sin6("ff05::1:3", 5600);
-	struct sockaddr_in6 lo = sin6("::1", 5600);
-	struct sockaddr_in src4 = sin4("192.0.2.77", 4000);
-	struct inp_udp_meta meta = { .rcvif = W.em0, .ttl = 9 };
+	struct sockaddr_in6 any6 = fx_sin6("::", 5600);
+	struct sockaddr_in6 src = fx_sin6("2001:db8::77", 4000);
+	struct sockaddr_in6 grp = fx_sin6("ff05::1:3", 5600);
+	struct sockaddr_in6 lo = fx_sin6("::1", 5600);
+	struct sockaddr_in src4 = fx_sin4("192.0.2.77", 4000);
+	struct inp_udp_meta meta = { .rcvif = W->em0, .ttl = 9 };
 	struct ipv6_mreq m;
 	struct outcome r;
 
@@ -651,13 +556,13 @@ static void ipv6_unicast_and_multicast(void **state)
 	r = deliver_meta((struct sockaddr *)&src, (struct sockaddr *)&grp, &meta);
 	assert_int_equal(r.o, INP_UDP_NOPORT_MCAST);
 	m.ipv6mr_multiaddr = grp.sin6_addr;
-	m.ipv6mr_interface = inp_if_index(W.em0);
+	m.ipv6mr_interface = inp_if_index(W->em0);
 	assert_int_equal(inp_sock_setopt(s, INP_IPPROTO_IPV6, INP_IPV6_JOIN_GROUP,
 	                                 &m, sizeof(m), NULL), 0);
 	r = deliver_meta((struct sockaddr *)&src, (struct sockaddr *)&grp, &meta);
 	assert_string_equal(r.who, "s6");
 	/* Mixed families are a caller error and change nothing. */
-	assert_int_equal(inp_udp_deliver(W.vnet, (struct sockaddr *)&src4,
+	assert_int_equal(inp_udp_deliver(W->vnet, (struct sockaddr *)&src4,
 	                                 (struct sockaddr *)&grp, &meta, NULL,
 	                                 NULL), -EINVAL);
 	assert_int_equal(stats().udps_ipackets, 3);
@@ -670,23 +575,24 @@ static void ipv6_unicast_and_multicast(void **state)
 static void ancillary_data(void **state)
 {
 	struct inp_sock *a = udp_sock(AF_INET, "a");
-	struct sockaddr_in s = sin4("198.51.100.1", 9), d = sin4("192.0.2.10", 5700);
-	struct inp_udp_meta meta = { .rcvif = W.em0, .tos = 0x2e, .ttl = 17,
+	struct sockaddr_in s = fx_sin4("198.51.100.1",
+	                               9), d = fx_sin4("192.0.2.10", 5700);
+	struct inp_udp_meta meta = { .rcvif = W->em0, .tos = 0x2e, .ttl = 17,
 	                             .len = 3 };
 	struct inp_rcvinfo ri;
 	struct sockaddr_in *dst = (struct sockaddr_in *)&ri.dst;
 	unsigned char buf[8] = { 1, 1, 1, 1 };
 
 	(void)state;
-	bind4(a, "0.0.0.0", 5700);
-	set_int(a, INP_IPPROTO_IP, INP_IP_RECVDSTADDR, 1);
-	set_int(a, INP_IPPROTO_IP, INP_IP_RECVTTL, 1);
-	set_int(a, INP_IPPROTO_IP, INP_IP_RECVTOS, 1);
-	set_int(a, INP_IPPROTO_IP, INP_IP_RECVIF, 1);
+	fx_bind_ok(a, "0.0.0.0", 5700);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_RECVDSTADDR, 1);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_RECVTTL, 1);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_RECVTOS, 1);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_RECVIF, 1);
 	deliver_meta((struct sockaddr *)&s, (struct sockaddr *)&d, &meta);
 	/* Options off again: the next datagram lacks their fields. */
-	set_int(a, INP_IPPROTO_IP, INP_IP_RECVTOS, 0);
-	set_int(a, INP_IPPROTO_IP, INP_IP_RECVIF, 0);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_RECVTOS, 0);
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_RECVIF, 0);
 	deliver_meta((struct sockaddr *)&s, (struct sockaddr *)&d, &meta);
 
 	/* NULL payload: len zero bytes. */
@@ -697,7 +603,7 @@ static void ancillary_data(void **state)
 	                          INP_RCV_IF);
 	assert_int_equal(ri.ttl, 17);
 	assert_int_equal(ri.tos, 0x2e);
-	assert_int_equal(ri.ifindex, inp_if_index(W.em0));
+	assert_int_equal(ri.ifindex, inp_if_index(W->em0));
 	assert_int_equal(dst->sin_family, AF_INET);
 	assert_int_equal(dst->sin_addr.s_addr, d.sin_addr.s_addr);
 	assert_int_equal(dst->sin_port, 0);          /* an address only */
@@ -720,7 +626,7 @@ static void full_queue(void **state)
 	struct outcome r;
 
 	(void)state;            /* rcvq_max = 2 */
-	bind4(a, "0.0.0.0", 5800);
+	fx_bind_ok(a, "0.0.0.0", 5800);
 	assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 5800, NULL).o,
 	                 INP_UDP_DELIVERED);
 	assert_int_equal(deliver4("198.51.100.1", 9, "192.0.2.10", 5800, NULL).o,
@@ -735,20 +641,20 @@ static void full_queue(void **state)
 	                 INP_UDP_DELIVERED);
 
 	/* Fan-out: a full recipient is skipped, the others still get theirs. */
-	set_int(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	bind4(b, "0.0.0.0", 5801);
+	fx_setopt_int_ok(b, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_bind_ok(b, "0.0.0.0", 5801);
 	assert_int_equal(inp_sock_close(a), 0);    /* frees a queued datagram */
 	a = udp_sock(AF_INET, "a");
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
-	bind4(a, "0.0.0.0", 5801);
-	deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W.em0);
-	deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W.em0);
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEPORT, 1);
+	fx_bind_ok(a, "0.0.0.0", 5801);
+	deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W->em0);
+	deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W->em0);
 	assert_int_equal(inp_sock_recv(b, NULL, NULL, 0), 0);
-	r = deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W.em0);
+	r = deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W->em0);
 	assert_int_equal(r.o, INP_UDP_DELIVERED);
 	assert_string_equal(r.who, "b");
 	queued(b);
-	r = deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W.em0);  /* a full */
+	r = deliver4("192.0.2.77", 1, "192.0.2.255", 5801, W->em0);  /* a full */
 	assert_string_equal(r.who, "b");
 	queued(b);
 	queued(a);
@@ -766,16 +672,16 @@ static void invariant_25_mixture(void **state)
 	struct inp_udpstat st;
 
 	(void)state;
-	set_int(a, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
-	bind4(a, "239.7.7.7", 5900);
-	join4(a, "239.7.7.7", "192.0.2.10");
-	deliver4("192.0.2.77", 1, "239.7.7.7", 5900, W.em0);       /* delivered */
-	deliver4("192.0.2.77", 1, "239.7.7.7", 5900, W.em1);       /* not member */
-	deliver4("192.0.2.77", 1, "239.7.7.7", 0, W.em0);          /* dport 0 */
-	deliver4("192.0.2.77", 1, "192.0.2.255", 5900, W.em0);     /* bcast: none */
+	fx_setopt_int_ok(a, INP_SOL_SOCKET, INP_SO_REUSEADDR, 1);
+	fx_bind_ok(a, "239.7.7.7", 5900);
+	fx_member4_ok(a, INP_IP_ADD_MEMBERSHIP, "239.7.7.7", "192.0.2.10");
+	deliver4("192.0.2.77", 1, "239.7.7.7", 5900, W->em0);       /* delivered */
+	deliver4("192.0.2.77", 1, "239.7.7.7", 5900, W->em1);       /* not member */
+	deliver4("192.0.2.77", 1, "239.7.7.7", 0, W->em0);          /* dport 0 */
+	deliver4("192.0.2.77", 1, "192.0.2.255", 5900, W->em0);     /* bcast: none */
 	deliver4("192.0.2.77", 1, "192.0.2.10", 5900, NULL);       /* unreach */
-	set_int(a, INP_IPPROTO_IP, INP_IP_MINTTL, 255);
-	deliver4("192.0.2.77", 1, "239.7.7.7", 5900, W.em0);       /* fan-out
+	fx_setopt_int_ok(a, INP_IPPROTO_IP, INP_IP_MINTTL, 255);
+	deliver4("192.0.2.77", 1, "239.7.7.7", 5900, W->em0);       /* fan-out
 	                                                               ignores
 	                                                               MINTTL */
 	st = stats();
@@ -791,7 +697,8 @@ static void invariant_25_mixture(void **state)
 
 static void bad_input(void **state)
 {
-	struct sockaddr_in s = sin4("198.51.100.1", 9), d = sin4("192.0.2.10", 53);
+	struct sockaddr_in s = fx_sin4("198.51.100.1",
+	                               9), d = fx_sin4("192.0.2.10", 53);
 	struct sockaddr bad = { .sa_family = AF_UNIX };
 	struct inp_udp_meta meta = { .len = 70000 };
 	struct inp_udpstat st;
@@ -800,25 +707,25 @@ static void bad_input(void **state)
 	assert_int_equal(inp_udp_deliver(NULL, (struct sockaddr *)&s,
 	                                 (struct sockaddr *)&d, NULL, NULL, NULL),
 	                 -EINVAL);
-	assert_int_equal(inp_udp_deliver(W.vnet, NULL, (struct sockaddr *)&d,
+	assert_int_equal(inp_udp_deliver(W->vnet, NULL, (struct sockaddr *)&d,
 	                                 NULL, NULL, NULL), -EINVAL);
-	assert_int_equal(inp_udp_deliver(W.vnet, &bad, &bad, NULL, NULL, NULL),
+	assert_int_equal(inp_udp_deliver(W->vnet, &bad, &bad, NULL, NULL, NULL),
 	                 -EAFNOSUPPORT);
-	assert_int_equal(inp_udp_deliver(W.vnet, (struct sockaddr *)&s,
+	assert_int_equal(inp_udp_deliver(W->vnet, (struct sockaddr *)&s,
 	                                 (struct sockaddr *)&d, &meta, NULL, NULL),
 	                 -EINVAL);
 	assert_int_equal(inp_udp_stats(NULL, &st), -EINVAL);
-	assert_int_equal(inp_udp_stats(W.vnet, NULL), -EINVAL);
+	assert_int_equal(inp_udp_stats(W->vnet, NULL), -EINVAL);
 	st = stats();
 	assert_int_equal(st.udps_ipackets, 0);   /* nothing was counted */
 	/* res and why may be NULL. */
-	assert_int_equal(inp_udp_deliver(W.vnet, (struct sockaddr *)&s,
+	assert_int_equal(inp_udp_deliver(W->vnet, (struct sockaddr *)&s,
 	                                 (struct sockaddr *)&d, NULL, NULL, NULL), 0);
 	assert_int_equal(stats().udps_noport, 1);
 	assert_int_equal(inp_sock_recv(NULL, NULL, NULL, 0), -EINVAL);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fx_teardown)
 
 int main(void)
 {
@@ -840,7 +747,7 @@ int main(void)
 		T(ipv6_unicast_and_multicast),
 		T(ancillary_data),
 		cmocka_unit_test_setup_teardown(full_queue, setup_small_queue,
-		                                teardown),
+		                                fx_teardown),
 		T(invariant_25_mixture),
 		T(bad_input),
 	};

@@ -9,6 +9,7 @@
  * inp_errno_value() understands both.
  */
 #include "base/base.h"
+#include <strings.h>
 
 struct errno_name {
 	int value;
@@ -63,7 +64,7 @@ int inp_errno_value(const char *name)
 	if (name == NULL)
 		return 0;
 	for (i = 0; i < N_ERRNO; i++)
-		if (strcmp(errno_table[i].name, name) == 0)
+		if (strcasecmp(errno_table[i].name, name) == 0)
 			return errno_table[i].value;
 	return 0;
 }

@@ -44,16 +44,19 @@ static bool errno_shaped(const char *s)
 	return true;
 }
 
-/* 1: tok is a known errno name (e->err set), 0: not errno-shaped, -1. */
+/*
+ * 1: tok is a known errno name (e->err set), 0: not one, -1: shaped like
+ * one (capitals) but unknown.  Known names are also accepted in lower case
+ * ("enotconn"); an unknown lower-case word stays a socket name.
+ */
 static int parse_errno(const char *tok, struct expect *e, char *err)
 {
-	int v;
+	int v = inp_errno_value(tok);
 
-	if (!errno_shaped(tok))
-		return 0;
-	v = inp_errno_value(tok);
-	if (v <= 0)
+	if (v <= 0 && errno_shaped(tok))
 		return xerr(err, "unknown errno name '%s'", Q(tok));
+	if (v <= 0)
+		return 0;
 	e->kind = EX_ERRNO;
 	e->err = v;
 	return 1;
@@ -181,11 +184,11 @@ static int parse_single(enum result_shape shape, const char *tok,
 		               err);
 	case RS_LOOKUP:
 	case RS_DELIVER:
-		if (strcmp(tok, "none") == 0) {
+		if (strcasecmp(tok, "none") == 0) {
 			e->kind = EX_NONE;
 			return 0;
 		}
-		if (shape == RS_DELIVER && strcmp(tok, "unreach") == 0) {
+		if (shape == RS_DELIVER && strcasecmp(tok, "unreach") == 0) {
 			e->kind = EX_UNREACH;
 			return 0;
 		}
@@ -332,7 +335,7 @@ static void format_recv(const struct inp_rcvinfo *r, struct inp_vnet *vnet,
 		format_addr((const struct sockaddr *)&r->dst, vnet, sb);
 	}
 	if (r->have & INP_RCV_TOS)
-		sb_printf(sb, " tos=0x%02x", r->tos);
+		sb_printf(sb, " tos=%u", r->tos);
 	if (r->have & INP_RCV_TTL)
 		sb_printf(sb, " ttl=%u", r->ttl);
 	if (r->have & INP_RCV_IF) {

@@ -520,26 +520,31 @@ static uint64_t timewait_horizon(struct interp *in)
 	return 2 * (uint64_t)msl * 1000000ull + 1000000000ull;
 }
 
-/* Close every socket, let TIME_WAIT expire, destroy the host. */
-static int world_destroy(struct interp *in)
+static void close_socks(struct interp *in)
 {
 	size_t i;
-	int rc = 0;
 
 	for (i = in->nsocks; i-- > 0;) {
 		if (in->socks[i]->so)
 			inp_sock_close(in->socks[i]->so);
 		in->socks[i]->so = NULL;
 	}
-	if (in->host) {
-		simhost_advance(&in->sim, timewait_horizon(in));
-		inp_host_run_timers(in->host);
-	}
+}
+
+static void release_creds(struct interp *in)
+{
+	size_t i;
+
 	for (i = 0; i < in->ncreds; i++)
 		inp_cred_rele(in->creds[i].cred);
 	in->ncreds = 0;
-	if (in->host)
-		rc = inp_host_destroy(in->host);
+}
+
+/* The interpreter's own memory (after its sockets and credentials). */
+static void free_state(struct interp *in)
+{
+	size_t i;
+
 	for (i = 0; i < in->nsocks; i++)
 		free(in->socks[i]);
 	free(in->socks);
@@ -548,6 +553,22 @@ static int world_destroy(struct interp *in)
 	free(in->names);
 	sb_free(&in->note);
 	sb_free(&in->table);
+}
+
+/* Close every socket, let TIME_WAIT expire, destroy the host. */
+static int world_destroy(struct interp *in)
+{
+	int rc = 0;
+
+	close_socks(in);
+	if (in->host) {
+		simhost_advance(&in->sim, timewait_horizon(in));
+		inp_host_run_timers(in->host);
+	}
+	release_creds(in);
+	if (in->host)
+		rc = inp_host_destroy(in->host);
+	free_state(in);
 	return rc;
 }
 
@@ -584,4 +605,103 @@ int interp_run(const struct script *s, const struct interp_opts *opts,
 		report_setup(&in, "teardown: the host still holds PCBs "
 		             "after every socket was closed", -EBUSY, tot);
 	return rc;
+}
+
+/* ---- sessions on a caller's host ----------------------------------------- */
+
+static int session_world(struct interp *in)
+{
+	struct inp_cred *root;
+	int rc;
+
+	in->vnet = inp_vnet_find(in->host, "default");
+	if (!in->vnet && (rc = inp_vnet_create(in->host, "default",
+	                                       &in->vnet)) < 0)
+		return rc;
+	if ((rc = add_vnet_name(in, "default")) < 0)
+		return rc;
+	/* the caller's configuration is the baseline of invariant 27 */
+	in->vnets[0].ifa_refs = inp_vnet_ifa_refs_outstanding(in->vnet);
+	rc = inp_cred_create(in->host, 0, NULL, INP_PRIV_ALL, &root);
+	if (rc < 0)
+		return rc;
+	rc = set_cred(in, "root", root);
+	if (rc < 0)
+		inp_cred_rele(root);
+	return rc;
+}
+
+int interp_session_open(struct inp_host *host, const struct interp_opts *opts,
+                        struct interp **out)
+{
+	struct interp *in;
+	int rc;
+
+	if (!host || !opts || !out)
+		return -EINVAL;
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	in->own_opts = *opts;
+	in->opts = &in->own_opts;
+	in->live = true;
+	in->host = host;
+	rc = session_world(in);
+	if (rc < 0) {
+		interp_session_close(in);
+		return rc;
+	}
+	*out = in;
+	return 0;
+}
+
+void interp_session_run(struct interp *in, const struct script *s,
+                        struct run_totals *tot)
+{
+	struct widths w = text_widths(s);
+	size_t i;
+
+	in->script = s;
+	for (i = 0; i < s->n; i++)
+		run_stmt(in, &s->v[i], w, tot);
+	in->script = NULL;
+}
+
+struct inp_vnet *interp_session_vnet(struct interp *in)
+{
+	return in->vnet;
+}
+
+struct inp_sock *interp_session_sock(struct interp *in, size_t i,
+                                     const char **name)
+{
+	size_t k;
+
+	for (k = 0; k < in->nsocks; k++) {
+		if (!in->socks[k]->so)
+			continue;
+		if (i-- == 0) {
+			if (name)
+				*name = in->socks[k]->name;
+			return in->socks[k]->so;
+		}
+	}
+	return NULL;
+}
+
+struct inp_sock *interp_session_find(struct interp *in, const char *name)
+{
+	struct sock_rec *r = live_sock(in, name);
+
+	return r ? r->so : NULL;
+}
+
+void interp_session_close(struct interp *in)
+{
+	if (!in)
+		return;
+	close_socks(in);
+	release_creds(in);
+	free_state(in);
+	free(in);
 }

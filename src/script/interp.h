@@ -1,5 +1,6 @@
 /*
- * interp.h - running parsed scripts against fresh library instances.
+ * interp.h - running parsed scripts against fresh library instances, or
+ * against a caller's live host (sessions, at the end of this file).
  *
  * Each script runs against its own host (injected clock starting at 0 and
  * a seeded generator) with one vnet "default" and one credential "root";
@@ -37,5 +38,36 @@ struct run_totals {
  */
 int interp_run(const struct script *s, const struct interp_opts *opts,
                struct run_totals *tot);
+
+/*
+ * Sessions: scripts run on a host the caller owns (inpcb serve, replay,
+ * stat), whose vnets, interfaces and datapath outlive the script.
+ *
+ * The session starts in the vnet "default" (created when the host has
+ * none) with the credential "root", like interp_run().  The host keeps
+ * its own clock and random source, so `advance` and `seed` fail with
+ * ENOTSUP.  Sockets the scripts create stay open, findable by their
+ * script names, until interp_session_close(), which closes them and
+ * leaves the host alone; call it before destroying the host.  opts is
+ * copied.  A session is used by one thread at a time.
+ */
+struct interp;
+
+int interp_session_open(struct inp_host *host, const struct interp_opts *opts,
+                        struct interp **out);
+/* Run every statement of s; counts like interp_run(). */
+void interp_session_run(struct interp *in, const struct script *s,
+                        struct run_totals *tot);
+/* The session's current vnet (NULL if the script destroyed it). */
+struct inp_vnet *interp_session_vnet(struct interp *in);
+/*
+ * The open sockets in creation order: the i-th, or NULL past the last;
+ * *name (may be NULL) gets its script name.
+ */
+struct inp_sock *interp_session_sock(struct interp *in, size_t i,
+                                     const char **name);
+/* The open socket called name, or NULL. */
+struct inp_sock *interp_session_find(struct interp *in, const char *name);
+void interp_session_close(struct interp *in);
 
 #endif

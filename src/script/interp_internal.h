@@ -29,6 +29,8 @@ struct vnet_rec {
 
 struct interp {
 	const struct interp_opts *opts;
+	struct interp_opts own_opts; /* a session's copy (opts points here) */
+	bool live;                 /* a session: the host is the caller's */
 	const struct script *script;
 	struct simhost sim;
 	struct inp_host *host;

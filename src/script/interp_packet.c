@@ -80,23 +80,19 @@ void x_lookup(struct interp *in, const struct stmt *st, struct outcome *o)
 	o->n_names = 1;
 }
 
-/* The receiving interface: if=, else the owner of DST, else lo0. */
+/*
+ * The receiving interface: if=, else NULL, which lets the library pick the
+ * interface owning DST, else the one whose broadcast address DST is (a
+ * subnet broadcast arrives on its subnet's interface), else lo0.
+ */
 static bool deliver_rcvif(struct interp *in, struct inp_vnet *vnet,
-                          const struct stmt *st,
-                          const struct sockaddr_storage *dst,
-                          struct inp_udp_meta *meta, struct outcome *o)
+                          const struct stmt *st, struct inp_udp_meta *meta,
+                          struct outcome *o)
 {
-	struct inp_ifaddr *ifa;
-
+	meta->rcvif = NULL;
 	if (st->name2[0]) {
 		meta->rcvif = find_if(in, vnet, st->name2, o);
 		return meta->rcvif != NULL;
-	}
-	if (inp_ifa_find(vnet, (const struct sockaddr *)dst, &ifa) == 0) {
-		meta->rcvif = inp_ifa_ifnet(ifa);
-		inp_ifa_rele(ifa); /* IF-2: the lookup returned a reference */
-	} else {
-		meta->rcvif = inp_if_find(vnet, "lo0");
 	}
 	return true;
 }
@@ -130,7 +126,7 @@ void x_deliver(struct interp *in, const struct stmt *st, struct outcome *o)
 	memset(&meta, 0, sizeof(meta));
 	memset(&res, 0, sizeof(res));
 	if (!vnet || !pkt_addrs(in, vnet, st, &src, &dst, o) ||
-	    !deliver_rcvif(in, vnet, st, &dst, &meta, o) ||
+	    !deliver_rcvif(in, vnet, st, &meta, o) ||
 	    !names_room(in, in->nsocks + 1, o))
 		return;
 	meta.tos = st->u.pkt.tos;

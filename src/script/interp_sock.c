@@ -137,10 +137,20 @@ void x_disconnect(struct interp *in, const struct stmt *st,
 {
 	struct inp_sock *so = stmt_sock(in, st, o);
 
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	if (!so)
+		return;
+	if (inp_sock_proto(so) == INP_PROTO_TCP) {
+		/* connect(AF_UNSPEC) as FreeBSD answers it: EISCONN,
+		 * EOPNOTSUPP (listening) or EAFNOSUPPORT; C12 */
+		set_rc(o, inp_sock_connect(so, &unspec, sizeof(unspec),
+		                           &in->why));
+		return;
+	}
 	/* success also matches EAFNOSUPPORT (C11; interp.c) */
 	o->disconnect = true;
-	if (so)
-		set_rc(o, inp_sock_disconnect(so, &in->why));
+	set_rc(o, inp_sock_disconnect(so, &in->why));
 }
 
 void x_listen(struct interp *in, const struct stmt *st, struct outcome *o)

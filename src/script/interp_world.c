@@ -197,14 +197,29 @@ void x_sysctl_get(struct interp *in, const struct stmt *st,
 	}
 }
 
+/* A session's host runs on its owner's clock and random source. */
+static bool sim_clock(struct interp *in, struct outcome *o)
+{
+	if (!in->live)
+		return true;
+	set_rc(o, 0);
+	fail_note(in, o, ENOTSUP, "this host runs on real time and its own "
+	          "random source; advance and seed need `inpcb run`");
+	return false;
+}
+
 void x_advance(struct interp *in, const struct stmt *st, struct outcome *o)
 {
+	if (!sim_clock(in, o))
+		return;
 	simhost_advance(&in->sim, st->u.advance_ns);
 	set_rc(o, inp_host_run_timers(in->host));
 }
 
 void x_seed(struct interp *in, const struct stmt *st, struct outcome *o)
 {
+	if (!sim_clock(in, o))
+		return;
 	simhost_seed(&in->sim, st->u.seed);
 	set_rc(o, 0);
 }

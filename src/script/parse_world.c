@@ -187,25 +187,40 @@ int parse_route(struct pctx *c)
 
 /* ---- sysctl, advance, seed ---------------------------------------------- */
 
+/*
+ * "sysctl NAME" or "sysctl NAME=VALUE"; blanks around the '=' are allowed
+ * ("NAME = VALUE"), as people write them in shell scripts and sysctl.conf.
+ */
 int parse_sysctl(struct pctx *c)
 {
 	struct stmt *st = c->st;
+	char buf[SCRIPT_SYSCTL_MAX + 32];
+	size_t used = 0, n;
+	unsigned i;
 	char *eq;
 
-	if (p_nargs(c, 2, 2) < 0)
+	if (p_nargs(c, 2, 4) < 0)
 		return -1;
-	eq = strchr(c->tok[1], '=');
+	if (c->ntok > 2 && c->tok[1][strlen(c->tok[1]) - 1] != '=' &&
+	    c->tok[2][0] != '=')
+		return perr(c, "expected NAME or NAME=VALUE after 'sysctl'");
+	for (i = 1; i < c->ntok; i++) {
+		n = strlen(c->tok[i]);
+		if (used + n >= sizeof(buf))
+			return perr(c, "sysctl statement too long");
+		memcpy(buf + used, c->tok[i], n + 1);
+		used += n;
+	}
+	eq = strchr(buf, '=');
 	st->kind = eq ? ST_SYSCTL_SET : ST_SYSCTL_GET;
 	if (eq)
 		*eq = '\0';
-	if (lex_name(c->tok[1], SCRIPT_SYSCTL_MAX, "sysctl name",
-	             st->u.sysctl.name, c->err) < 0)
+	if (lex_name(buf, SCRIPT_SYSCTL_MAX, "sysctl name", st->u.sysctl.name,
+	             c->err) < 0)
 		return -1;
-	if (eq) {
-		*eq = '='; /* keep the statement text intact */
+	if (eq)
 		return p_i64(c, eq + 1, LONG_MIN, LONG_MAX, "sysctl value",
 		             &st->u.sysctl.value);
-	}
 	return 0;
 }
 

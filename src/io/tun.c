@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -127,7 +128,7 @@ int inp_tun_open(const char *devname, const struct inp_driver_ops **ops,
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", devname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		/* EINVAL here: NAME exists but is a TAP or multi-queue device */
+		/* EINVAL: NAME exists but is a TAP or multi-queue device */
 		rc = -errno;
 		close(fd);
 		return rc;

@@ -20,7 +20,10 @@ extern "C" {
 /*
  * Injected time and randomness.  Either callback may be NULL: the library
  * then uses CLOCK_MONOTONIC and getrandom(2).  Tests inject a settable
- * clock and a seeded generator so that every run is reproducible.
+ * clock and a seeded generator so that every run is reproducible.  Both
+ * may be called from several threads at once (ports are drawn under
+ * per-table locks, IPv4 ids by every sending thread): an injected source
+ * must be thread-safe.
  */
 struct inp_host_ops {
 	uint64_t (*now_ns)(void *ctx);   /* monotonic nanoseconds */
@@ -39,7 +42,13 @@ struct inp_limits {
 	unsigned max_routes;       /* per vnet and family [4096] */
 	unsigned max_ifaddrs;      /* per vnet [4096] */
 	unsigned max_ifnets;       /* per vnet [256] */
-	unsigned rcvq_max;         /* datagrams queued per socket [1024] */
+	/* largest SO_RCVBUF / SO_SNDBUF (kern.ipc.maxsockbuf) [2097152] */
+	unsigned rcvbuf_max;
+	/* IP reassembly per vnet: datagrams being rebuilt [128], the bytes
+	 * their fragments hold [1048576], fragments per datagram [16] */
+	unsigned reass_max_datagrams;
+	unsigned reass_max_bytes;
+	unsigned reass_max_frags;
 };
 
 /*
@@ -63,7 +72,8 @@ uint64_t inp_host_now_ns(const struct inp_host *host);
 /*
  * Run every timer that is due at the current time of the injected clock:
  * the per-vnet ephemeral port randomisation limiter ticks once per second
- * (spec P9) and TIME_WAIT PCBs expire after 2*MSL.  Call it from the
+ * (spec P9), TIME_WAIT PCBs expire after 2*MSL and incomplete IP
+ * reassemblies after 30 s (IPv4) / 60 s (IPv6).  Call it from the
  * application's event loop, or after moving an injected clock forward.
  * Takes the host lock, then each vnet's locks.
  */

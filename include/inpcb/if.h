@@ -32,7 +32,8 @@ extern "C" {
 /*
  * Create interface name in vnet.  New interfaces are up, broadcast- and
  * multicast-capable.  Returns 0 and *out (may be NULL), -EEXIST, -EINVAL,
- * -ENOBUFS (limit).  The interface lives as long as its vnet.
+ * -ENOBUFS (limit; also once 65535 indexes were used, as an index is an
+ * IPv6 zone id of 16 bits).  The interface lives as long as its vnet.
  */
 int inp_if_create(struct inp_vnet *vnet, const char *name,
                   struct inp_ifnet **out);

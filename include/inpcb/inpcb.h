@@ -5,7 +5,8 @@
  * embeddable C library.  Start with inp_host_create() and
  * inp_vnet_create(), configure interfaces and routes, open sockets with
  * inp_sock_open(), and demultiplex packets with inp_pcb_lookup() or
- * inp_udp_deliver().
+ * inp_udp_deliver() -- or run the datapath: inp_ip_input() for received
+ * packets, inp_sock_sendto() for sending, drivers (driver.h) to move them.
  */
 #ifndef INPCB_INPCB_H
 #define INPCB_INPCB_H
@@ -18,9 +19,12 @@
 #include <inpcb/jail.h>
 #include <inpcb/sock.h>
 #include <inpcb/pcb.h>
+#include <inpcb/thread.h>
 #include <inpcb/udp.h>
 #include <inpcb/mac.h>
 #include <inpcb/rss.h>
+#include <inpcb/ip.h>
+#include <inpcb/driver.h>
 
 #define INPCB_VERSION_MAJOR 0
 #define INPCB_VERSION_MINOR 1

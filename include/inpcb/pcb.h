@@ -9,6 +9,12 @@
  * inp_pcb_runlock() / inp_pcb_wunlock() and must not use it afterwards
  * unless it took a reference first.
  *
+ * Threads (include/inpcb/thread.h): lookups are lockless for a thread
+ * registered with inp_thread_register(); an unregistered thread gets the
+ * same answers through the serialised path (the table mutex), slower.
+ * Either way the caller holds no lock of the library on entry (LK-8) and
+ * no PCB lock it could be asked to wait for.
+ *
  * References (spec RC-1..RC-12): inp_pcb_ref() needs the PCB locked.
  * inp_pcb_rele_rlocked() / inp_pcb_rele_wlocked() drop a reference from a
  * PCB locked in that mode and return true ("gone") when the PCB is no
@@ -51,15 +57,78 @@ struct inp_pkt_ctx {
 /*
  * Find the PCB an incoming packet from src to dst belongs to (spec 5.1):
  * exact 4-tuple, then SO_REUSEPORT_LB groups, then the ranked wildcard
- * match.  src and dst have the same family.  pkt may be NULL.
+ * match.  src and dst have the same family.  pkt may be NULL.  A scoped
+ * IPv6 address (fe80::/10, ff01::/16, ff02::/16) is in the zone of its
+ * sin6_scope_id or, when that is 0, of pkt->rcvif (as FreeBSD's IPv6
+ * input sees it); a scope id above 65535 is -EINVAL.
  * Returns 0 and a locked *out, -ENOENT when no PCB matches, -EINVAL,
  * -EAFNOSUPPORT.  Takes no lock on entry; see the contract above.
+ * Register the calling thread first (inpcb/thread.h) for the lockless
+ * path; with why != NULL the serialised path is always taken, so that
+ * the explanation describes one consistent table.
  */
 int inp_pcb_lookup(struct inp_vnet *vnet, enum inp_proto proto,
                    const struct sockaddr *src, const struct sockaddr *dst,
                    unsigned flags, const struct inp_pkt_ctx *pkt,
                    struct inp_pcb **out, struct inp_explain *why);
 
+/*
+ * One packet of a burst: its source (the peer: saddr, sport) and
+ * destination (local: daddr, dport) as on the wire, ports in network
+ * order.  family is AF_INET (v4 members) or AF_INET6 (v6 members).  zone
+ * is the index of the interface the packet arrived on: a scoped IPv6
+ * address (fe80::/10, ff01::/16, ff02::/16) is in that zone, as with
+ * inp_pkt_ctx.rcvif; 0 for none, at most 65535.
+ */
+struct inp_pkt_key {
+	uint16_t family;
+	uint16_t sport, dport;
+	uint16_t pad_;                 /* zero */
+	uint32_t zone;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} saddr, daddr;
+};
+
+/* The most keys inp_pcb_lookup_burst() hashes and prefetches at once. */
+#define INP_LOOKUP_BURST_MAX 32
+
+/*
+ * inp_pcb_lookup() for n packets at once, in the manner of DPDK's
+ * rte_hash_lookup_bulk: the keys are hashed and their buckets prefetched,
+ * then the first PCBs of the chains, before any chain is walked, so that
+ * the memory latency of the n lookups overlaps; n may exceed
+ * INP_LOOKUP_BURST_MAX (the keys are then taken in groups of that size).
+ *
+ * flags as for inp_pcb_lookup() (exactly one lock flag, optionally
+ * INP_LOOKUP_WILDCARD), the same for every key.  For each i < n, out[i]
+ * is the PCB inp_pcb_lookup() would return for key i, locked the same
+ * way, or NULL; results (may be NULL) gets 0 or the per-key error:
+ *   -ENOENT        no PCB matches;
+ *   -EINVAL / -EAFNOSUPPORT  the key is malformed (family, zone);
+ *   -EDEADLK       INP_LOOKUP_WLOCKPCB only: the PCB was already returned
+ *                  write-locked for an earlier key of this burst (a
+ *                  read-locked PCB is simply returned again, read-locked
+ *                  once more: unlock each entry);
+ *   -EAGAIN        INP_LOOKUP_WLOCKPCB only: the PCB stayed write-locked
+ *                  by another thread while this burst already held other
+ *                  locks (waiting could deadlock with another burst);
+ *                  look it up again alone after unlocking the others.
+ * The caller unlocks every non-NULL out[i].  Returns the number of PCBs
+ * found, or -EINVAL (NULL vnet, keys or out; bad flags or protocol), in
+ * which case nothing is locked and out[] is untouched.  Threads as for
+ * inp_pcb_lookup(): register for the lockless path.
+ */
+int inp_pcb_lookup_burst(struct inp_vnet *vnet, enum inp_proto proto,
+                         const struct inp_pkt_key *keys, unsigned n,
+                         unsigned flags, struct inp_pcb **out, int *results);
+
+/*
+ * The PCB lock (spec LK-3): a reader/writer lock, not recursive.  Lock a
+ * PCB only while holding a reference or the lock a lookup returned; a
+ * thread holding a PCB's write lock must not wait for another PCB's lock.
+ */
 void inp_pcb_rlock(struct inp_pcb *pcb);
 void inp_pcb_wlock(struct inp_pcb *pcb);
 void inp_pcb_runlock(struct inp_pcb *pcb);

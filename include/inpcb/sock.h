@@ -35,8 +35,22 @@ extern "C" {
 /* Socket level options (int values 0 or 1). */
 #define INP_SO_REUSEADDR     0x0004
 #define INP_SO_DONTROUTE     0x0010
+#define INP_SO_BROADCAST     0x0020  /* sendto a broadcast address (EACCES) */
 #define INP_SO_REUSEPORT     0x0200
 #define INP_SO_REUSEPORT_LB  0x10000
+
+/*
+ * Socket buffer sizes in bytes (int).  Receive: a datagram is queued only
+ * when its payload plus its address record (sizeof sockaddr_in or
+ * sockaddr_in6) fits in what is left, else it is dropped whole
+ * (udps_fullsock, UD-10).  UDP defaults are FreeBSD's: receive 42080
+ * (40 x (1024 + sizeof(struct sockaddr_in6)), spec LC-5), send 9216
+ * (net.inet.udp.maxdgram: the largest datagram inp_sock_sendto takes).
+ * TCP: 65536 and 32768.  Settable up to limits.rcvbuf_max (host.h,
+ * -ENOBUFS above); 0 or negative: -EINVAL.
+ */
+#define INP_SO_SNDBUF        0x1001
+#define INP_SO_RCVBUF        0x1002
 
 /* IPv4 options. */
 #define INP_IP_TOS              3   /* int 0..255 */
@@ -114,7 +128,10 @@ int inp_sock_listen(struct inp_sock *so, int backlog, struct inp_explain *why);
  * then be specific).  The new socket has the connection's 4-tuple, the
  * listener's credential and options, and is returned in *out.
  * Errors: -EINVAL (not listening, to missing for a wildcard listener),
- * -EADDRINUSE (4-tuple taken), -EAFNOSUPPORT, -ENOBUFS.
+ * -EADDRINUSE (4-tuple taken), -EAFNOSUPPORT, -ENOBUFS, -ENXIO (a scoped
+ * address whose sin6_scope_id names no interface).  A scoped IPv6 address
+ * is in the zone of its sin6_scope_id: fe80::1%em0 and fe80::1%em1 are
+ * different addresses here as everywhere in the library.
  */
 int inp_sock_accept(struct inp_sock *so, const struct sockaddr *from,
                     const struct sockaddr *to, struct inp_sock **out,
@@ -134,7 +151,10 @@ int inp_sock_close(struct inp_sock *so);
 /*
  * setsockopt(2) / getsockopt(2) with INP_* levels and names.  Unknown
  * option: -ENOPROTOOPT; bad length or value: -EINVAL; missing privilege:
- * -EPERM.  Rules in spec sections 1.2, 1.3, 4.3 (S2).
+ * -EPERM; a multicast option (IP_MULTICAST_*, IP_ADD/DROP_MEMBERSHIP,
+ * IPV6_MULTICAST_IF, IPV6_JOIN/LEAVE_GROUP) on a TCP socket: -EOPNOTSUPP,
+ * as FreeBSD's multicast code serves datagram sockets only.  Rules in
+ * spec sections 1.1, 1.2, 1.3, 4.3 (S2).
  */
 int inp_sock_setopt(struct inp_sock *so, int level, int name,
                     const void *val, socklen_t len, struct inp_explain *why);
@@ -169,7 +189,8 @@ struct inp_rcvinfo {
 /*
  * Take the oldest queued datagram: fills *info and copies up to buflen
  * payload bytes into buf (which may be NULL).  Returns the number of bytes
- * copied, or -EAGAIN when nothing is queued.
+ * copied, or -EAGAIN when nothing is queued -- or, then, once, a pending
+ * asynchronous error such as -ECONNREFUSED (see inp_sock_error, ip.h).
  */
 long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
                    size_t buflen);

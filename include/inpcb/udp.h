@@ -47,8 +47,14 @@ struct inp_udp_result {
 
 /*
  * Deliver a UDP datagram from src to dst (same family).  res may be NULL.
+ * The receiving interface is meta->rcvif, else the one named by the zone
+ * of a scoped dst, else the one owning dst (IPv4: else the one whose
+ * broadcast address dst is), else lo0.  A scoped IPv6 address without
+ * sin6_scope_id is in the receiving interface's zone (inp_pcb_lookup).
  * Returns 0 whatever the outcome (see res), -EINVAL / -EAFNOSUPPORT for bad
  * arguments.  why, if not NULL, names the deciding rule (UD-n, L-n, G-n).
+ * Looks PCBs up: register the calling thread (inpcb/thread.h) for the
+ * lockless path.
  */
 int inp_udp_deliver(struct inp_vnet *vnet, const struct sockaddr *src,
                     const struct sockaddr *dst,
@@ -72,6 +78,7 @@ struct inp_udpstat {
 	uint64_t udps_macdrop;       /* refused by a MAC policy */
 	uint64_t udps_dport0;        /* destination port zero */
 	uint64_t ips_notmember;      /* multicast: not a member on rcvif */
+	uint64_t udps_opackets;      /* datagrams output (inp_sock_sendto) */
 };
 
 /* Copy the vnet's UDP statistics. */

@@ -86,12 +86,66 @@ static inline bool in6_is_loopback(const struct in6_addr *a)
 	static const struct in6_addr lo = IN6ADDR_LOOPBACK_INIT;
 	return in6_equal(a, &lo);
 }
-/* Multicast scope: interface-local (1) and link-local (2) need a zone. */
+/*
+ * Addresses that live in a zone (RFC 4007): link-local unicast fe80::/10
+ * and interface-local (scope 1) or link-local (scope 2) multicast, any
+ * flags (ff01::/16, ff02::/16, ff12::/16, ...).  The predicate reads
+ * bytes 0-1 only, so it holds for an address with its zone embedded.
+ */
 static inline bool in6_is_scoped(const struct in6_addr *a)
 {
+	unsigned mscope = a->s6_addr[1] & 0x0f;
+
 	return in6_is_linklocal(a) ||
-	       (in6_is_multicast(a) && (a->s6_addr[1] & 0x0f) <= 2);
+	       (in6_is_multicast(a) && (mscope == 1 || mscope == 2));
 }
+
+/*
+ * IPv6 zones inside addresses, the KAME way (FreeBSD's in6_setscope() /
+ * in6_clearscope(), our own code): the PCB layer keeps a scoped address
+ * with its zone -- the interface index, 16 bits -- in bytes 2-3, network
+ * order.  Those bytes are zero in a scoped address on the wire (fe80::/64
+ * is the link-local prefix, ff0X:0000::/32 the usual multicast form), so
+ * fe80::1%em0 and fe80::1%em1 become different 16-byte values and every
+ * comparison and hash of the PCB layer tells zones apart without knowing
+ * about them.  (A unicast-prefix-based link-scope group, ff32:0040::,
+ * loses its byte 3 as in FreeBSD.)
+ *
+ * in6_embed_zone() is called exactly once where an address enters the PCB
+ * layer (bind, connect, accept, lookups, delivery, memberships) and
+ * in6_clear_zone() where it leaves (sockaddr_in6 with sin6_scope_id,
+ * messages).  Unscoped addresses, and IPv4 addresses in the 4in6 form,
+ * pass unchanged.  Interface indexes never exceed 0xffff (inp_if_create).
+ */
+static inline void in6_embed_zone(struct in6_addr *a, unsigned zone)
+{
+	if (!in6_is_scoped(a))
+		return;
+	/* Overwrite: an application's bytes 2-3 never forge a zone. */
+	a->s6_addr[2] = (uint8_t)((zone >> 8) & 0xff);
+	a->s6_addr[3] = (uint8_t)(zone & 0xff);
+}
+
+/* The zone embedded in a, 0 when none or when a is not scoped. */
+static inline unsigned in6_zone(const struct in6_addr *a)
+{
+	if (!in6_is_scoped(a))
+		return 0;
+	return ((unsigned)a->s6_addr[2] << 8) | a->s6_addr[3];
+}
+
+/* Take the zone out of a: a is the wire form afterwards; returns it. */
+static inline unsigned in6_clear_zone(struct in6_addr *a)
+{
+	unsigned zone = in6_zone(a);
+
+	if (zone != 0)
+		a->s6_addr[2] = a->s6_addr[3] = 0;
+	return zone;
+}
+
+/* The largest zone (interface index) in6_embed_zone() can hold. */
+#define IN6_ZONE_MAX 0xffffu
 bool in6_prefix_match(const struct in6_addr *a, const struct in6_addr *b,
                       unsigned plen);
 

@@ -15,7 +15,10 @@ static const struct inp_limits default_limits = {
 	.max_routes = 4096,
 	.max_ifaddrs = 4096,
 	.max_ifnets = 256,
-	.rcvq_max = 1024,
+	.rcvbuf_max = 2097152,          /* kern.ipc.maxsockbuf */
+	.reass_max_datagrams = 128,
+	.reass_max_bytes = 1048576,
+	.reass_max_frags = 16,          /* net.inet.ip.maxfragsperpacket */
 };
 
 static unsigned limit_or_default(unsigned v, unsigned def)
@@ -37,7 +40,13 @@ static void limits_fill(struct inp_limits *dst, const struct inp_limits *src)
 	dst->max_routes = limit_or_default(src->max_routes, d->max_routes);
 	dst->max_ifaddrs = limit_or_default(src->max_ifaddrs, d->max_ifaddrs);
 	dst->max_ifnets = limit_or_default(src->max_ifnets, d->max_ifnets);
-	dst->rcvq_max = limit_or_default(src->rcvq_max, d->rcvq_max);
+	dst->rcvbuf_max = limit_or_default(src->rcvbuf_max, d->rcvbuf_max);
+	dst->reass_max_datagrams = limit_or_default(src->reass_max_datagrams,
+	                                            d->reass_max_datagrams);
+	dst->reass_max_bytes = limit_or_default(src->reass_max_bytes,
+	                                        d->reass_max_bytes);
+	dst->reass_max_frags = limit_or_default(src->reass_max_frags,
+	                                        d->reass_max_frags);
 }
 
 int inp_host_create(const struct inp_host_ops *ops,

@@ -31,10 +31,15 @@ int inp_if_create(struct inp_vnet *vnet, const char *name,
 	pthread_mutex_lock(&vnet->cfg_lock);
 	if (if_find_locked(vnet, name) != NULL)
 		rc = -EEXIST;
-	else if (vnet->n_ifnets >= vnet->host->limits.max_ifnets)
-		rc = -ENOBUFS;
+	else if (vnet->n_ifnets >= vnet->host->limits.max_ifnets ||
+	         vnet->next_ifindex > IN6_ZONE_MAX)
+		rc = -ENOBUFS;  /* an index is an IPv6 zone: 16 bits (base.h) */
 	else if ((ifp = calloc(1, sizeof(*ifp))) == NULL)
 		rc = -ENOMEM;
+	else if (pthread_rwlock_init(&ifp->drv_lock, NULL) != 0) {
+		free(ifp);
+		rc = -ENOMEM;
+	}
 	if (rc != 0) {
 		pthread_mutex_unlock(&vnet->cfg_lock);
 		return rc;
@@ -135,6 +140,8 @@ void ifnets_destroy_all(struct inp_vnet *vnet)
 
 	for (ifp = vnet->ifnets; ifp != NULL; ifp = next) {
 		next = ifp->next;
+		if_driver_close(ifp);        /* vnet destruction closes drivers */
+		pthread_rwlock_destroy(&ifp->drv_lock);
 		free(ifp);
 	}
 	vnet->ifnets = NULL;

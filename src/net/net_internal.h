@@ -18,6 +18,7 @@
 
 struct inp_pcbinfo;
 struct inp_jail;
+struct ip_vnet;
 
 /* ---- host ---------------------------------------------------------- */
 
@@ -90,6 +91,9 @@ struct inp_vnet {
 	/* ICMP unreachable rate limit: responses in the current second. */
 	uint64_t icmp_sec;
 	unsigned icmp_count;
+	/* IP/ICMP statistics (ip.h), relaxed atomics like udpstat. */
+	_Atomic uint64_t ipstat[sizeof(struct inp_ipstat) / sizeof(uint64_t)];
+	struct ip_vnet *ip;              /* the IP module's state (src/ip) */
 };
 
 /* Bump a UDP counter: UDPSTAT_INC(vnet, udps_noport). */
@@ -97,6 +101,13 @@ struct inp_vnet {
 	atomic_fetch_add_explicit(                                            \
 	    &(vnet)->udpstat[offsetof(struct inp_udpstat, field) /            \
 	                     sizeof(uint64_t)], 1, memory_order_relaxed)
+
+/* Bump an IP counter: IPSTAT_INC(vnet, ips_total); IPSTAT_ADD(v, f, n). */
+#define IPSTAT_ADD(vnet, field, n)                                            \
+	atomic_fetch_add_explicit(                                            \
+	    &(vnet)->ipstat[offsetof(struct inp_ipstat, field) /              \
+	                    sizeof(uint64_t)], (n), memory_order_relaxed)
+#define IPSTAT_INC(vnet, field) IPSTAT_ADD(vnet, field, 1)
 
 /* Run the vnet's timers up to now_ns (called by inp_host_run_timers). */
 void vnet_run_timers(struct inp_vnet *vnet, uint64_t now_ns);
@@ -114,6 +125,15 @@ struct inp_ifnet {
 	unsigned index;                  /* 1, 2, ...: lo0 is 1 */
 	unsigned flags;                  /* INP_IFF_* */
 	struct inp_ifaddr *addrs;        /* this interface's, config order */
+	/*
+	 * The packet driver (driver.h), NULL when none.  drv_lock is held
+	 * for reading across every call into the driver and for writing
+	 * while attaching or detaching, so a driver is never closed under a
+	 * running call (src/io/driver.c).
+	 */
+	pthread_rwlock_t drv_lock;
+	const struct inp_driver_ops *drv_ops;
+	void *drv_ctx;
 };
 
 /* IPv6 address states that matter for bind and source selection. */
@@ -259,5 +279,18 @@ unsigned pcbinfo_count(const struct inp_pcbinfo *info);
 void pcbinfo_expire_timewait(struct inp_pcbinfo *info, uint64_t now_ns);
 /* pcb module: one limiter tick (P9), called once per elapsed second. */
 void port_limiter_tick(struct inp_vnet *vnet);
+
+/* ip module (src/ip): its per-vnet state (reassembly), and its timers. */
+int ip_vnet_create(struct inp_vnet *vnet);      /* -ENOMEM */
+void ip_vnet_destroy(struct inp_vnet *vnet);
+void ip_vnet_run_timers(struct inp_vnet *vnet, uint64_t now_ns);
+
+/* io module (src/io/driver.c): detach and close ifp's driver, if any. */
+void if_driver_close(struct inp_ifnet *ifp);
+/*
+ * Hand a packet to ifp's driver: its result, or -ENETDOWN when the
+ * interface is down or has no driver.  Takes ifp->drv_lock for reading.
+ */
+int if_driver_output(struct inp_ifnet *ifp, const void *pkt, size_t len);
 
 #endif

@@ -52,6 +52,7 @@ void vnet_free(struct inp_vnet *vnet)
 	for (p = 0; p < INP_NPROTO; p++)
 		if (vnet->pcbinfo[p] != NULL)
 			pcbinfo_destroy(vnet->pcbinfo[p]);
+	ip_vnet_destroy(vnet);
 	ifaddrs_destroy_all(vnet);
 	ifnets_destroy_all(vnet);
 	rtable_destroy(vnet->rt4);
@@ -83,6 +84,8 @@ static int vnet_alloc(struct inp_host *host, const char *name,
 	vnet->rt4 = rtable_create(AF_INET, host->limits.max_routes);
 	vnet->rt6 = rtable_create(AF_INET6, host->limits.max_routes);
 	rc = (vnet->rt4 && vnet->rt6) ? vnet_make_lo0(vnet) : -ENOMEM;
+	if (rc == 0)
+		rc = ip_vnet_create(vnet);
 	for (p = 0; rc == 0 && p < INP_NPROTO; p++)
 		rc = pcbinfo_create(vnet, (enum inp_proto)p, &vnet->pcbinfo[p]);
 	if (rc != 0) {
@@ -207,4 +210,5 @@ void vnet_run_timers(struct inp_vnet *vnet, uint64_t now_ns)
 	for (p = 0; p < INP_NPROTO; p++)
 		if (vnet->pcbinfo[p] != NULL)
 			pcbinfo_expire_timewait(vnet->pcbinfo[p], now_ns);
+	ip_vnet_run_timers(vnet, now_ns);      /* reassembly timeouts */
 }

@@ -5,27 +5,42 @@
  *
  * Memory reclamation (read this before changing a release):
  *
- * Lookups follow the 2011 locked protocol (LK-9): find the PCB under the
- * hash read lock, take a reference, drop the hash lock, lock the PCB, then
- * release the reference.  Every thread that locks a PCB therefore holds a
- * reference while it does so (the socket owns the attachment reference,
- * lookups and listings take their own), and a PCB can only be found in a
- * table or on the list while the attachment reference is held (in_pcbfree
- * unlinks it first).  A release that finds INP_FREED *unlocks before it
- * decrements*.  So the thread whose decrement reaches zero holds no lock,
- * and every other thread that ever held one has already unlocked and
- * decremented: nobody can touch the memory afterwards, and plain free() is
- * safe.  Decrementing first would reopen the RC-12 hole (another reader
- * frees while we still have to unlock).
+ * Every thread that locks a PCB outside an RCU read-side section holds a
+ * reference while it does so (the socket owns the attachment reference;
+ * the serialised lookup and listings take their own), and a PCB can only
+ * be found in a table or on the list while the attachment reference is
+ * held (in_pcbfree unlinks it first).  A release that finds INP_FREED
+ * *unlocks before it decrements*, so the thread whose decrement reaches
+ * zero holds no lock and every other holder has already unlocked.
  *
- * Once lookups are lockless under RCU, a reader may reach a PCB whose
- * count is already zero, so the final release must then defer the free
- * with call_rcu() (RC-12, RC-17) instead of calling free() here.
+ * Lockless lookups (pcb_lookup.c) may still reach a PCB whose count is
+ * zero: they found it in a chain inside a read-side section, and try its
+ * lock or take a reference only if the count is not zero (RC-2, RC-18).
+ * So the final release never calls free(): it releases the credential at
+ * once (LC-22 [modern]: at the final release; lockless readers never
+ * dereference cred, they use lk_bits) and hands the memory to call_rcu,
+ * which frees it after every reader that could have seen the PCB has left
+ * its section (RC-12, RC-17).  A lockless reader that got the lock checks
+ * LK_DEAD before it leaves its section, so it never holds a lock on
+ * memory a grace period could free.
  */
 #include "pcb/pcb_internal.h"
 #include "sock/sock_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+
+/* Line 0 of struct inp_pcb is what an exact lookup touches (pcb_internal.h). */
+_Static_assert(offsetof(struct inp_pcb, udata) + sizeof(void *) <= 64,
+               "the exact-lookup fields must fit in the first cache line");
+
+#define PCB_ALIGN 64
+#define PCB_SIZE ((sizeof(struct inp_pcb) + PCB_ALIGN - 1) & ~(size_t)(PCB_ALIGN - 1))
+
+size_t pcb_alloc_size(void)
+{
+	return PCB_SIZE;
+}
 
 /*
  * LC-3 step 4, [cur] flavour (1.4): an AF_INET6 socket speaks IPv6 and,
@@ -92,13 +107,12 @@ int pcb_alloc(struct inp_pcbinfo *info, int family, struct inp_cred *cred,
 		return -EAFNOSUPPORT;
 	host = info->vnet->host;
 
-	p = calloc(1, sizeof(*p));             /* LC-3 step 1: zero-filled */
+	/* LC-3 step 1: zero-filled, on a cache line (line 0, above). */
+	p = aligned_alloc(PCB_ALIGN, PCB_SIZE);
 	if (p == NULL)
 		return -ENOBUFS;               /* LC-2 */
-	if (pthread_rwlock_init(&p->lock, NULL) != 0) {
-		free(p);
-		return -ENOBUFS;
-	}
+	memset(p, 0, PCB_SIZE);
+	pcb_lock_init(&p->lock);
 	p->info = info;                        /* step 2 */
 	p->socket = so;
 	p->cred = cred;
@@ -113,6 +127,8 @@ int pcb_alloc(struct inp_pcbinfo *info, int family, struct inp_cred *cred,
 	pcb_init_vflag(p);                     /* step 4 */
 	p->jailed4 = prison_restricts(cred, AF_INET);   /* 5.2, cached */
 	p->jailed6 = prison_restricts(cred, AF_INET6);
+	p->lk_bits = (p->jailed4 ? PCB_LK_JAILED4 : 0) |
+	             (p->jailed6 ? PCB_LK_JAILED6 : 0);
 	p->ip_ttl = 64;                        /* LC-5 */
 	pcb_init_from_socket(p, so);
 	atomic_init(&p->refcount, 1);          /* step 5: attachment ref */
@@ -132,8 +148,7 @@ fail_label:
 	mac_pcb_destroy_label(host, p);
 fail_cred:
 	cred_pcb_detach(cred);                 /* LC-2: nothing stays linked */
-	pthread_rwlock_destroy(&p->lock);
-	free(p);
+	free(p);                               /* never published */
 	return error;
 }
 
@@ -153,6 +168,7 @@ void pcb_drop(struct inp_pcb *p)
 	if (p == NULL)
 		return;
 	p->flags |= INP_F_DROPPED;             /* never cleared (inv. 4) */
+	pcb_lock_mark_dead(&p->lock);          /* RC-18: lookups refuse it */
 	if (p->flags & INP_F_INHASHLIST) {     /* LC-15: idempotent */
 		hash_wlock(p->info);
 		pcb_remove(p);
@@ -206,6 +222,7 @@ void pcb_free(struct inp_pcb *p)
 	host = pcb_vnet(p)->host;
 
 	p->flags |= INP_F_FREED;               /* LC-21 step 1 */
+	pcb_lock_mark_dead(&p->lock);
 	pcb_unlink_list(p);                    /* step 2 */
 	if (p->flags & INP_F_INHASHLIST) {     /* step 3 */
 		hash_wlock(p->info);
@@ -227,12 +244,48 @@ void pcb_ref(struct inp_pcb *p)
 	atomic_fetch_add_explicit(&p->refcount, 1, memory_order_relaxed);
 }
 
-/* The last reference went; nobody holds the lock or can take it. */
+bool pcb_ref_if_alive(struct inp_pcb *p)
+{
+	unsigned old = atomic_load_explicit(&p->refcount, memory_order_relaxed);
+
+	/* RC-2: inside a read-side section the count may already be 0. */
+	do {
+		if (old == 0)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+	             &p->refcount, &old, old + 1, memory_order_acquire,
+	             memory_order_relaxed));
+	return true;
+}
+
+/* After a grace period: no reader can reach p any more. */
+static void pcb_free_rcu(struct rcu_head *head)
+{
+	rcu_glue_cb_begin();
+	free(caa_container_of(head, struct inp_pcb, rcu));
+}
+
+/*
+ * The last reference went; nobody holds the lock or can take it, but
+ * lockless readers may still be looking at the memory (see top).
+ */
 static void pcb_reclaim(struct inp_pcb *p)
 {
 	cred_pcb_detach(p->cred);              /* LC-22: at the final release */
-	pthread_rwlock_destroy(&p->lock);
-	free(p);
+	p->cred = NULL;
+	rcu_glue_call(&p->rcu, pcb_free_rcu);  /* RC-12, RC-17 */
+}
+
+/*
+ * Whoever reaches zero reclaims: nobody can hold the lock then (every
+ * holder holds a reference, or is inside a read-side section, which the
+ * grace period waits for).
+ */
+void pcb_rele_unlocked(struct inp_pcb *p)
+{
+	if (atomic_fetch_sub_explicit(&p->refcount, 1,
+	                              memory_order_acq_rel) == 1)
+		pcb_reclaim(p);
 }
 
 /*

@@ -156,14 +156,22 @@ static int bind_theft(const struct bind_req *b, int af,
 	return -EADDRINUSE;
 }
 
+/*
+ * R4 / X2: R (what the new socket consents to, R2) and E(t) are disjoint.
+ * Both N and R are named: N alone would hide that R2 narrows it (A alone
+ * consents to nothing on a unicast address), R alone reads as if the new
+ * socket had set nothing.
+ */
 static int reuse_conflict(const struct bind_req *b, const struct inp_pcb *t,
                           const char *rule, const char *how)
 {
-	char desc[128], nb[16], eb[16];
+	char desc[128], sb[16], rb[16], eb[16];
 
-	explain(b->why, rule, "%s shares no reuse option (new: %s, "
-	        "existing: %s)%s", pcb_describe(t, desc, sizeof(desc)),
-	        reuse_str(b->r, nb, sizeof(nb)),
+	explain(b->why, rule, "%s shares no reuse option: new socket sets %s "
+	        "and consents to %s (R2), existing consents to %s%s",
+	        pcb_describe(t, desc, sizeof(desc)),
+	        reuse_str(b->n, sb, sizeof(sb)),
+	        reuse_str(b->r, rb, sizeof(rb)),
 	        reuse_str(reuse_existing(t), eb, sizeof(eb)), how);
 	return -EADDRINUSE;
 }
@@ -336,7 +344,7 @@ static int bind_zone6(const struct bind_req *b, const struct in6_addr *a,
 static int bind_class6(const struct bind_req *b, const struct in6_addr *a,
                        unsigned scope_id)
 {
-	char ab[INET6_ADDRSTRLEN];
+	char ab[INET6_ADDRSTRLEN + INP_NAME_MAX + 1];
 	bool local;
 
 	if (b->mcast || in6_is_any(a) || (b->p->flags & INP_F_BINDANY))
@@ -347,8 +355,12 @@ static int bind_class6(const struct bind_req *b, const struct in6_addr *a,
 		local = ifa_is_bindable_in6(pcb_vnet(b->p), a, scope_id);
 	if (local)
 		return 0;
-	explain(b->why, "B8", "%s is not a usable address of this vnet and "
-	        "the socket has no IPV6_BINDANY", fmt_in6(a, ab, sizeof(ab)));
+	/* b->laddr has the zone: "fe80::10%em1", the address bind asked for. */
+	explain(b->why, "B8", "%s%s is not a usable address of this vnet and "
+	        "the socket has no IPV6_BINDANY",
+	        pcb_fmt_addr(pcb_vnet(b->p), AF_INET6, &b->laddr, ab,
+	                     sizeof(ab)),
+	        in6_is_scoped(a) && scope_id == 0 ? " (no zone id)" : "");
 	return -EADDRNOTAVAIL;
 }
 
@@ -377,7 +389,14 @@ int pcb_bind6(struct inp_pcb *p, const struct in6_addr *addr,
 		        fmt_in6(&a, ab, sizeof(ab)));
 		return rc;
 	}
+	/*
+	 * The zone goes into the address (2.6, base.h): T1, R1-R4 and the
+	 * tables then see fe80::1%em0 and fe80::1%em1 as the two addresses
+	 * they are.  bind_zone6() checked the zone; the checks below take
+	 * the bare address and the zone apart, as interface addresses do.
+	 */
 	b.laddr.a6 = a;
+	in6_embed_zone(&b.laddr.a6, scope_id);
 	b.mcast = in6_is_multicast(&a);
 	b.r = reuse_consent(b.n, b.mcast);
 	rc = bind_class6(&b, &a, scope_id);

@@ -108,20 +108,27 @@ static int conn_commit(struct inp_pcb *p, const struct conn_plan *c)
 	bool hashed = (p->flags & INP_F_INHASHLIST) != 0;
 	int rc;
 
+	static const union inp_addr any;
+
+	if (hashed)
+		pcb_move_begin(p->info);       /* lockless readers: a move */
 	if (hashed && (p->flags2 & INP_INLBGROUP))
 		lbgroup_leave(p);
-	p->laddr = c->laddr;
-	p->faddr = c->faddr;
-	p->lport = c->lport;
-	p->fport = c->fport;
+	/* Lockless readers may be looking at p in its wild chain. */
+	pcb_addr_store(&p->laddr, &c->laddr);
+	pcb_addr_store(&p->faddr, &c->faddr);
+	PCB_STORE(p->lport, c->lport);
+	PCB_STORE(p->fport, c->fport);
 	if (hashed) {
 		pcb_rehash(p);
+		pcb_move_end(p->info);
 	} else {
 		rc = pcb_insert(p);
 		if (rc != 0) {
-			memset(&p->laddr, 0, sizeof(p->laddr));
-			memset(&p->faddr, 0, sizeof(p->faddr));
-			p->lport = p->fport = 0;
+			pcb_addr_store(&p->laddr, &any);
+			pcb_addr_store(&p->faddr, &any);
+			PCB_STORE(p->lport, 0);
+			PCB_STORE(p->fport, 0);
 			return rc;
 		}
 		if (p->flags2 & INP_INLBGROUP)
@@ -191,11 +198,12 @@ int pcb_connect4(struct inp_pcb *p, struct in_addr faddr, uint16_t fport,
 
 /*
  * 4.4: '::' means '::1' when net.inet6.ip6.connect_in6addr_wild is on,
- * else the destination is unreachable; then J5.
+ * else the destination is unreachable; the zone of a scoped destination
+ * (zone embedding as in 2.6, pcb_dst_zone6); then J5.
  */
 static int conn_dest6(struct inp_pcb *p, struct in6_addr *faddr,
-                      unsigned scope_id, struct inp_cred *cred,
-                      struct inp_explain *why)
+                      unsigned scope_id, unsigned *zonep,
+                      struct inp_cred *cred, struct inp_explain *why)
 {
 	static const struct in6_addr lo6 = IN6ADDR_LOOPBACK_INIT;
 	struct vnet_sysctls sc;
@@ -211,11 +219,9 @@ static int conn_dest6(struct inp_pcb *p, struct in6_addr *faddr,
 		}
 		*faddr = lo6;
 	}
-	if (in6_is_scoped(faddr) && scope_id != 0 &&
-	    inp_if_byindex(pcb_vnet(p), scope_id) == NULL) {
-		explain(why, "4.4", "zone id %u names no interface", scope_id);
-		return -ENXIO;
-	}
+	rc = pcb_dst_zone6(p, faddr, scope_id, zonep, why);
+	if (rc != 0)
+		return rc;
 	rc = prison_remote_ip6(cred, faddr);
 	if (rc != 0)
 		explain(why, "J5", "the jail has no IPv6 (destination %s)",
@@ -228,7 +234,8 @@ int pcb_connect6(struct inp_pcb *p, const struct in6_addr *faddr,
                  struct inp_explain *why)
 {
 	struct conn_plan c = { .af = AF_INET6, .fport = fport };
-	struct in6_addr dst, src;
+	struct in6_addr dst;
+	unsigned zone = 0;
 	int rc;
 
 	if (p == NULL || faddr == NULL || cred == NULL)
@@ -236,17 +243,19 @@ int pcb_connect6(struct inp_pcb *p, const struct in6_addr *faddr,
 	dst = *faddr;
 	rc = conn_check_pcb(p, fport, cred, why);
 	if (rc == 0)
-		rc = conn_dest6(p, &dst, scope_id, cred, why);
+		rc = conn_dest6(p, &dst, scope_id, &zone, cred, why);
 	if (rc != 0)
 		return rc;
-	src = p->laddr.a6;
-	if (in6_is_any(&src)) {                             /* C7 */
-		rc = pcb_srcsel6(p, &dst, scope_id, cred, &src, why);
+	c.laddr = p->laddr;                 /* C7: a bound address, zone and all */
+	if (inp_addr_is_any(&c.laddr)) {
+		/* A scoped source comes with the outgoing interface's zone. */
+		rc = pcb_srcsel6_laddr(p, &dst, zone, cred, &c.laddr, why);
 		if (rc != 0)
 			return rc;
 	}
-	c.laddr.a6 = src;
+	/* The zone goes in now: C8 and the tables compare 16 bytes. */
 	c.faddr.a6 = dst;
+	in6_embed_zone(&c.faddr.a6, zone);
 	return conn_finish(p, &c, cred, why);
 }
 
@@ -258,6 +267,7 @@ int pcb_connect6(struct inp_pcb *p, const struct in6_addr *faddr,
  */
 int pcb_disconnect(struct inp_pcb *p, struct inp_explain *why)
 {
+	static const union inp_addr any;
 	char desc[128];
 
 	if (p == NULL || p->info == NULL)
@@ -267,12 +277,15 @@ int pcb_disconnect(struct inp_pcb *p, struct inp_explain *why)
 		return -ENOTCONN;
 	}
 	hash_wlock(p->info);
-	memset(&p->faddr, 0, sizeof(p->faddr));
-	memset(&p->laddr, 0, sizeof(p->laddr));
-	p->fport = 0;
+	/* Lockless readers may be looking at p in its exact chain. */
+	pcb_move_begin(p->info);
+	pcb_addr_store(&p->faddr, &any);
+	pcb_addr_store(&p->laddr, &any);
+	PCB_STORE(p->fport, 0);
 	p->flags &= ~INP_CONNECTED;
 	if (p->flags & INP_F_INHASHLIST)
 		pcb_rehash(p);
+	pcb_move_end(p->info);
 	hash_unlock(p->info);
 	explain(why, "C11", "disconnected; %s keeps its port",
 	        pcb_describe(p, desc, sizeof(desc)));

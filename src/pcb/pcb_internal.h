@@ -3,22 +3,32 @@
  * internal functions of the PCB layer.  FreeBSD names are given where a
  * function does the job of a kernel function so that readers can compare.
  *
- * Locking (spec LK-4, design.md):
- *   PCB lock (rwlock)  ->  info->hash_lock (writers)  ->  vnet cfg_lock
- *   info->list_lock covers only the global list, count and generation.
+ * Locking (spec LK-4, LK-12, design.md):
+ *   PCB lock (pcb_lock.h)  ->  info->hash_lock (mutex)  ->  vnet cfg_lock
+ *   PCB lock  ->  info->list_lock (allocation, free, full walks only)
  * Writing a PCB's 4-tuple or table membership needs the PCB write lock
- * and the hash lock.  Lookups take the hash lock for reading (to become
- * lockless readers under RCU without changing any caller).
+ * and the hash mutex.  Lookups take no table lock: they walk the exact
+ * and wild chains and the LB groups inside an RCU read-side section
+ * (src/base/rcu.h), lock the PCB with RC-18 and re-check it (LK-13);
+ * anything doubtful falls back to the serialised lookup under the hash
+ * mutex.  Everything a lockless reader reads is written with atomic
+ * stores (PCB_STORE / chain links), and reclaimed only through call_rcu.
  */
 #ifndef INPCB_PCB_INTERNAL_H
 #define INPCB_PCB_INTERNAL_H
 
 #include "jail/jail_internal.h"
+#include "base/rcu.h"
+#include "pcb/pcb_lock.h"
 
 /*
  * An address as the PCB stores it: IPv6 bits, with an IPv4 address in the
  * last four bytes and the first twelve zero (FreeBSD's in_addr_4in6), so
- * that 0.0.0.0 and :: are both all-zero.
+ * that 0.0.0.0 and :: are both all-zero.  A scoped IPv6 address carries
+ * its zone in bytes 2-3 (in6_embed_zone(), base.h), so fe80::1%em0 and
+ * fe80::1%em1 are different values for every comparison, hash and table
+ * of this layer.  Every path from a sockaddr_in6 into a PCB address embeds
+ * the zone, every path out clears it into sin6_scope_id.
  */
 union inp_addr {
 	struct in6_addr a6;
@@ -73,36 +83,59 @@ struct inp_moptions {
 	struct inp_mship *memberships;
 };
 
+/*
+ * The PCB.  The first cache line holds everything an exact lookup reads
+ * and writes: the chain link, the 4-tuple, the lock word (with the
+ * dropped/freed mark), the family flags as the tables know them and the
+ * user pointer the caller reads next; struct inp_pcb is allocated on a
+ * cache-line boundary (pcb_alloc.c).  A wild lookup also reads wild_next
+ * and the rank fields of the second line.
+ *
+ * Fields a lockless reader reads (exact_next, wild_next, laddr, faddr,
+ * lport, fport, lk_vflag, lk_bits) are written with atomic stores while
+ * the PCB is hashed and read with atomic loads by readers; a reader may
+ * see a torn address mid-rehash, which is why every lockless hit is
+ * re-checked under the PCB lock (LK-13).
+ */
 struct inp_pcb {
-	pthread_rwlock_t lock;
+	/* ---- line 0: the exact lookup ---- */
+	struct inp_pcb *_Atomic exact_next;      /* exact chain (RCU) */
+	union inp_addr faddr;
+	union inp_addr laddr;
+	uint16_t lport, fport;          /* network order */
+	pcb_lock_t lock;                /* pcb_lock.h */
+	uint8_t lk_vflag;               /* vflag as hashed (pcb_hash.c) */
+	uint8_t lk_bits;                /* PCB_LK_* as hashed */
+	uint16_t lk_pad;
+	void *udata;
+
+	/* ---- line 1: the wild lookup, references, state ---- */
+	struct inp_pcb *_Atomic wild_next;       /* wild chain (RCU) */
+	uint64_t wild_seq;      /* wild-chain insertion order: 5.4 ties */
 	_Atomic unsigned refcount;
+	unsigned flags;                 /* INP_F_* and internal bits above */
+	unsigned flags2;                /* INP_REUSE*, INP_INLBGROUP */
+	unsigned vflag;                 /* INP_V_* (the socket layer's) */
 	struct inp_pcbinfo *info;
 	struct inp_sock *socket;        /* NULL once detached */
 	struct inp_cred *cred;          /* held from alloc to last release */
 	enum inp_proto proto;
 	int family;                     /* the socket's: AF_INET or AF_INET6 */
-	unsigned flags;                 /* INP_F_* and internal bits above */
-	unsigned flags2;                /* INP_REUSE*, INP_INLBGROUP */
-	unsigned vflag;                 /* INP_V_* */
-	union inp_addr laddr, faddr;
-	uint16_t lport, fport;          /* network order */
-	/*
-	 * Zone (interface index) of a scoped IPv6 laddr / faddr, 0 when the
-	 * address is not scoped (link-local or interface/link-local
-	 * multicast).  Reported as sin6_scope_id by getsockname/getpeername;
-	 * kept by the socket entry (sock_proto.c) with the 4-tuple.
-	 */
-	unsigned lzone, fzone;
+
+	/* ---- colder ---- */
 	uint64_t gencnt;
 	bool jailed4, jailed6;          /* cached prison_restricts() */
-
-	/* table linkage; see pcb_hash.c */
+	/* writers only (hash mutex): O(1) unlinking, the port index */
+	struct inp_pcb *_Atomic *exact_pprev, *_Atomic *wild_pprev;
+	struct inp_pcb *port_next, **port_pprev;
+	/*
+	 * LC-10: when this PCB last left the exact / wild chain (a value
+	 * of info->unlink_seq, 0: never or already waited for).  Re-entering
+	 * a chain whose link field a reader may still be following waits
+	 * for a grace period first (pcb_hash.c).
+	 */
+	uint64_t exact_gone, wild_gone;
 	struct inp_pcb *list_next, *list_prev;   /* info->list (list_lock) */
-	struct inp_pcb *hash_next;               /* exact or wild chain */
-	struct inp_pcb *port_next;               /* port index chain */
-	/* pprev: the link pointing at us, for O(1) unlinking (pcb_hash.c) */
-	struct inp_pcb **hash_pprev, **port_pprev;
-	uint64_t wild_seq;      /* wild-chain insertion order: 5.4 ties */
 
 	/* IP options */
 	uint8_t ip_tos, ip_ttl, ip_minttl;
@@ -112,13 +145,47 @@ struct inp_pcb {
 	uint64_t tw_expire_ns;
 
 	void *mac_label;
-	void *udata;
+	struct rcu_head rcu;            /* deferred reclamation (RC-12) */
 	char label[INP_LABEL_MAX];
 };
 
-/* A hash chain head. */
+/* lk_bits: what a lockless wild lookup needs instead of the credential. */
+#define PCB_LK_JAILED4  0x01    /* prison_restricts(cred, AF_INET) */
+#define PCB_LK_JAILED6  0x02    /* prison_restricts(cred, AF_INET6) */
+
+/*
+ * Atomic access to the fields lockless readers share with writers.  The
+ * builtins work on the plain fields, so locked code elsewhere can keep
+ * reading them as before; every store while hashed goes through these.
+ */
+#define PCB_LOAD(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define PCB_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+static inline void pcb_addr_load(union inp_addr *dst, const union inp_addr *src)
+{
+	const uint32_t *s = (const uint32_t *)src;
+	uint32_t *d = (uint32_t *)dst;
+
+	d[0] = __atomic_load_n(&s[0], __ATOMIC_RELAXED);
+	d[1] = __atomic_load_n(&s[1], __ATOMIC_RELAXED);
+	d[2] = __atomic_load_n(&s[2], __ATOMIC_RELAXED);
+	d[3] = __atomic_load_n(&s[3], __ATOMIC_RELAXED);
+}
+
+static inline void pcb_addr_store(union inp_addr *dst, const union inp_addr *src)
+{
+	const uint32_t *s = (const uint32_t *)src;
+	uint32_t *d = (uint32_t *)dst;
+
+	__atomic_store_n(&d[0], s[0], __ATOMIC_RELAXED);
+	__atomic_store_n(&d[1], s[1], __ATOMIC_RELAXED);
+	__atomic_store_n(&d[2], s[2], __ATOMIC_RELAXED);
+	__atomic_store_n(&d[3], s[3], __ATOMIC_RELAXED);
+}
+
+/* A chain head: an RCU-published pointer (exact, wild) or plain (port). */
 struct pcbhead {
-	struct inp_pcb *first;
+	struct inp_pcb *_Atomic first;
 };
 
 struct pcbhash {
@@ -137,24 +204,60 @@ struct inp_pcbinfo {
 	unsigned count;
 	uint64_t gencnt;
 
-	pthread_rwlock_t hash_lock;
+	/*
+	 * Writers (bind, connect, disconnect, drop, free) and the serialised
+	 * lookup; lookups proper take no table lock (LK-12).
+	 */
+	pthread_mutex_t hash_lock;
 	struct pcbhash exact;           /* faddr, lport, fport */
 	struct pcbhash wild;            /* lport; chains kept ranked (5.4) */
 	struct pcbhash porthash;        /* lport: every hashed PCB */
-	struct inp_lbgroup **lbgroups;  /* by lport, mask = porthash.mask */
+	struct inp_lbgroup *_Atomic *lbgroups;  /* by lport, porthash.mask */
 
 	uint16_t cursor_def, cursor_high, cursor_low;   /* P3 */
 	uint32_t seed;
 	uint64_t wild_seq;              /* last wild insertion (hash_lock) */
+
+	/*
+	 * Moves (a hashed PCB's 4-tuple changes and it changes chains:
+	 * connect, C11 disconnect) are not atomic for lockless readers,
+	 * which could see the PCB in neither chain, or be carried with it.
+	 * move_seq is odd while one is under way (a seqcount); a lockless
+	 * lookup whose answer depends on not having missed anything (a miss,
+	 * a wild match) checks it and asks the serialised lookup when a
+	 * move overlapped.  move_depth: nesting, hash mutex held.
+	 */
+	_Atomic uint64_t move_seq;
+	unsigned move_depth;
+
+	/* LC-10 grace-period bookkeeping (pcb_hash.c) */
+	_Atomic uint64_t unlink_seq;    /* last chain removal */
+	_Atomic uint64_t gp_covered;    /* removals up to here are old news */
 };
 
-/* Lock helpers. */
-static inline void pcb_rlock(struct inp_pcb *p) { pthread_rwlock_rdlock(&p->lock); }
-static inline void pcb_wlock(struct inp_pcb *p) { pthread_rwlock_wrlock(&p->lock); }
-static inline void pcb_unlock(struct inp_pcb *p) { pthread_rwlock_unlock(&p->lock); }
-static inline void hash_rlock(struct inp_pcbinfo *i) { pthread_rwlock_rdlock(&i->hash_lock); }
-static inline void hash_wlock(struct inp_pcbinfo *i) { pthread_rwlock_wrlock(&i->hash_lock); }
-static inline void hash_unlock(struct inp_pcbinfo *i) { pthread_rwlock_unlock(&i->hash_lock); }
+/*
+ * Lock helpers.  The PCB lock is pcb_lock.h's; the hash lock is a mutex
+ * (LK-12): hash_rlock and hash_wlock are the same operation, both names
+ * kept for the callers that say which access they mean.  Under QSBR a
+ * thread that has to wait for the mutex goes offline meanwhile (rcu.h).
+ */
+static inline void pcb_rlock(struct inp_pcb *p) { pcb_lock_rd(&p->lock); }
+static inline void pcb_wlock(struct inp_pcb *p) { pcb_lock_wr(&p->lock); }
+static inline void pcb_unlock(struct inp_pcb *p) { pcb_lock_unlock(&p->lock); }
+static inline bool pcb_tryrlock(struct inp_pcb *p) { return pcb_lock_tryrd(&p->lock); }
+static inline bool pcb_trywlock(struct inp_pcb *p) { return pcb_lock_trywr(&p->lock); }
+static inline void hash_wlock(struct inp_pcbinfo *i)
+{
+	bool offline;
+
+	if (pthread_mutex_trylock(&i->hash_lock) == 0)
+		return;
+	offline = rcu_glue_block_begin();
+	pthread_mutex_lock(&i->hash_lock);
+	rcu_glue_block_end(offline);
+}
+static inline void hash_rlock(struct inp_pcbinfo *i) { hash_wlock(i); }
+static inline void hash_unlock(struct inp_pcbinfo *i) { pthread_mutex_unlock(&i->hash_lock); }
 
 static inline bool pcb_is_v4(const struct inp_pcb *p)
 {
@@ -172,6 +275,13 @@ static inline struct inp_vnet *pcb_vnet(const struct inp_pcb *p)
 
 /* "udp4 'a' 192.0.2.10:5000 uid 1001": for explanations. */
 const char *pcb_describe(const struct inp_pcb *p, char *buf, size_t len);
+/*
+ * A PCB address of family af for messages: "192.0.2.10", "2001:db8::1",
+ * "fe80::1%em1" (the zone by its interface's name, else its index).
+ * Takes vnet->cfg_lock (a leaf) for the name.
+ */
+const char *pcb_fmt_addr(struct inp_vnet *vnet, int af,
+                         const union inp_addr *a, char *buf, size_t len);
 
 /* ---- walks of the global list (pcb_list.c) --------------------------- */
 
@@ -211,6 +321,12 @@ void pcb_drop(struct inp_pcb *p);
 /* in_pcbfree: LC-20..LC-22 (write-locked, detached); unlocks. */
 void pcb_free(struct inp_pcb *p);
 void pcb_ref(struct inp_pcb *p);
+/* RC-2: a reference unless the count is already 0 (RCU section held). */
+bool pcb_ref_if_alive(struct inp_pcb *p);
+/* Drop a reference without the lock (a lock we gave up waiting for). */
+void pcb_rele_unlocked(struct inp_pcb *p);
+/* Bytes one PCB takes from the allocator (tests, docs). */
+size_t pcb_alloc_size(void);
 bool pcb_rele_rlocked(struct inp_pcb *p);
 bool pcb_rele_wlocked(struct inp_pcb *p);
 /*
@@ -230,25 +346,50 @@ int pcb_insert(struct inp_pcb *p);
 void pcb_remove(struct inp_pcb *p);
 /* in_pcbrehash: the 4-tuple changed; move between exact and wild. */
 void pcb_rehash(struct inp_pcb *p);
+/*
+ * Bracket every change of a hashed PCB's 4-tuple and the rehash that
+ * follows it (info->move_seq); they nest.  Hash mutex held.
+ */
+void pcb_move_begin(struct inp_pcbinfo *info);
+void pcb_move_end(struct inp_pcbinfo *info);
 
 /*
- * Bucket functions, keyed with info->seed.  They return the bucket index,
- * already masked (exact, wild, porthash and lbgroups share one size).
+ * Bucket functions, keyed with info->seed (1.5: every table is keyed, so a
+ * peer who does not know the seed cannot aim at one chain).  They return
+ * the bucket index, already masked: the exact table is sized from
+ * limits.max_pcbs, the wild table, port index and LB groups (keyed by the
+ * port alone) share one smaller size (pcb_hash.c).
  */
 uint32_t pcb_hash_exact(const struct inp_pcbinfo *info,
                         const union inp_addr *faddr, uint16_t lport,
                         uint16_t fport);
 uint32_t pcb_hash_port(const struct inp_pcbinfo *info, uint16_t lport);
+/* The unmasked hashes behind them (tests of the keying, the burst). */
+uint32_t pcb_hash_exact_raw(uint32_t seed, const union inp_addr *faddr,
+                            uint16_t lport, uint16_t fport);
+uint32_t pcb_hash_port_raw(uint32_t seed, uint16_t lport);
+/* Bucket counts for a max_pcbs (pcbinfo_create; tests). */
+uint32_t pcb_exact_buckets(unsigned max_pcbs);
+uint32_t pcb_port_buckets(unsigned max_pcbs);
 
 /* ---- lookups (pcb_lookup.c, pcb_lookup_local.c) --------------------- */
 
 /*
- * A packet's address as the PCB stores it (IPv4 in 4in6 form) and its
- * port in network order; sa is an AF_INET or AF_INET6 sockaddr of its
- * full size, checked by the caller.
+ * A packet's address as the PCB stores it (IPv4 in 4in6 form, a scoped
+ * IPv6 address with its sin6_scope_id embedded) and its port in network
+ * order; sa is an AF_INET or AF_INET6 sockaddr of its full size, checked
+ * by the caller.  -EINVAL (a zeroed *a) when the scope id cannot be an
+ * interface index (above IN6_ZONE_MAX), else 0.
  */
-void pcb_addr_from_sa(const struct sockaddr *sa, union inp_addr *a,
-                      uint16_t *port);
+int pcb_addr_from_sa(const struct sockaddr *sa, union inp_addr *a,
+                     uint16_t *port);
+/*
+ * A scoped address of a received packet that came without a zone id is
+ * in the zone of the interface it arrived on (FreeBSD's ip6_input embeds
+ * rcvif's zone into both addresses).  No-op for rcvif NULL, for IPv4 and
+ * unscoped addresses, and for an address that has a zone.
+ */
+void pcb_addr_rcvif_zone(union inp_addr *a, const struct inp_ifnet *rcvif);
 
 /*
  * in_pcblookup_local (5.5, LL1/LL2): a PCB using laddr:lport in family
@@ -270,6 +411,35 @@ struct inp_pcb *pcb_lookup_hash(struct inp_pcbinfo *info, int af,
                                 const union inp_addr *laddr, uint16_t lport,
                                 bool wildcard, struct inp_explain *why);
 
+/* 5.4 rank (1-5) of wild PCB p for a packet to laddr:lport, 0: no match;
+ * J3 on p's credential (hash mutex or p's lock held). */
+int pcb_wild_rank(const struct inp_pcb *p, int af,
+                  const union inp_addr *laddr, uint16_t lport);
+
+/*
+ * The lockless lookup (pcb_lookup_rcu.c): the calling thread must be a
+ * registered RCU reader (rcu_glue_reader_ok()) and hold no RCU section.
+ * 0 and *out locked as asked; -ENOENT: nothing matches; -EAGAIN: unsure,
+ * use pcb_lookup_serial().
+ */
+int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
+                        const union inp_addr *fa, uint16_t fport,
+                        const union inp_addr *la, uint16_t lport,
+                        bool wildcard, bool wlock, struct inp_pcb **out);
+/*
+ * The serialised lookup (LK-9 under the hash mutex); any thread, no lock
+ * held.  held_out[0..nheld) / held: what a burst already holds (NULL, 0,
+ * 0 for one lookup).  0 and *out locked; -ENOENT; for bursts -EDEADLK,
+ * -EAGAIN (inp_pcb_lookup_burst).
+ */
+int pcb_lookup_serial(struct inp_pcbinfo *info, int af,
+                      const union inp_addr *fa, uint16_t fport,
+                      const union inp_addr *la, uint16_t lport,
+                      bool wildcard, bool wlock,
+                      struct inp_pcb *const *held_out, unsigned nheld,
+                      unsigned held, struct inp_explain *why,
+                      struct inp_pcb **out);
+
 /* ---- load-balancing groups (lbgroup.c); hash_lock held for writing -- */
 
 int lbgroup_join(struct inp_pcb *p);      /* G1; -ENOBUFS */
@@ -281,6 +451,20 @@ struct inp_pcb *lbgroup_lookup(struct inp_pcbinfo *info, int af,
                                const union inp_addr *faddr, uint16_t fport,
                                const union inp_addr *laddr, uint16_t lport,
                                struct inp_explain *why);
+/*
+ * G3/G4 inside an RCU read-side section, without the hash mutex: the
+ * member the packet maps to, or NULL.  A jailed group is assumed to own
+ * laddr (*jailed says so); the caller locks the member and confirms with
+ * lbgroup_member_ok() under its lock, where the credential may be read.
+ */
+struct inp_pcb *lbgroup_lookup_rcu(struct inp_pcbinfo *info, int af,
+                                   const union inp_addr *faddr,
+                                   uint16_t fport,
+                                   const union inp_addr *laddr,
+                                   uint16_t lport, bool *jailed);
+bool lbgroup_member_ok(const struct inp_pcb *p, int af,
+                       const union inp_addr *laddr, uint16_t lport,
+                       bool jailed);
 void lbgroups_destroy(struct inp_pcbinfo *info);
 /*
  * Tests and invariant checks (18, 19): the slots, selectable and pending
@@ -307,7 +491,8 @@ static inline void pcb_sysctls(struct inp_vnet *vnet, struct vnet_sysctls *out)
 /*
  * in_pcbbind / in6_pcbbind from step B5 on (the protocol entry in the
  * socket layer did B1-B4 and X3).  addr: the IPv4 address (AF_INET view,
- * also for a v4-mapped bind of an AF_INET6 socket) or the IPv6 address.
+ * also for a v4-mapped bind of an AF_INET6 socket) or the IPv6 address
+ * as in a sockaddr_in6: bare, its zone in scope_id (embedded here, 2.6).
  * Caller holds the PCB write lock; takes the hash lock itself.
  * Writes the rule that decided into why.
  */
@@ -329,7 +514,8 @@ int pcb_lport(struct inp_pcb *p, int af, const union inp_addr *laddr,
 
 /*
  * in_pcbconnect / in6_pcbconnect (C5-C9): PCB write-locked.  Source
- * selection by the S rules for a PCB without a local address.
+ * selection by the S rules for a PCB without a local address.  The IPv6
+ * destination as in a sockaddr_in6: bare, its zone in scope_id.
  */
 int pcb_connect4(struct inp_pcb *p, struct in_addr faddr, uint16_t fport,
                  struct inp_cred *cred, struct inp_explain *why);
@@ -344,7 +530,26 @@ int pcb_disconnect(struct inp_pcb *p, struct inp_explain *why);
 int pcb_srcsel4(struct inp_pcb *p, struct in_addr faddr,
                 struct inp_cred *cred, struct in_addr *out,
                 struct inp_explain *why);
-/* in6_selectsrc summary of 4.4 (srcsel6.c). */
+/*
+ * 2.6 / 4.4 zone of an IPv6 destination (srcsel6.c; PCB locked): 0 for an
+ * unscoped one.  A scoped one needs its zone id, which must name an
+ * interface (-ENXIO); without one, a multicast group takes the
+ * IPV6_MULTICAST_IF interface (FreeBSD resolves an ambiguous zone by the
+ * outgoing interface), anything else is in no zone that has a source
+ * address (-EADDRNOTAVAIL).
+ */
+int pcb_dst_zone6(struct inp_pcb *p, const struct in6_addr *faddr,
+                  unsigned scope_id, unsigned *zonep,
+                  struct inp_explain *why);
+/*
+ * in6_selectsrc summary of 4.4 (srcsel6.c), after pcb_dst_zone6().
+ * pcb_srcsel6_laddr() gives the source in PCB form: a scoped source
+ * carries the zone of its interface, the outgoing one.  pcb_srcsel6()
+ * gives the bare address (the wire form).
+ */
+int pcb_srcsel6_laddr(struct inp_pcb *p, const struct in6_addr *faddr,
+                      unsigned scope_id, struct inp_cred *cred,
+                      union inp_addr *out, struct inp_explain *why);
 int pcb_srcsel6(struct inp_pcb *p, const struct in6_addr *faddr,
                 unsigned scope_id, struct inp_cred *cred,
                 struct in6_addr *out, struct inp_explain *why);

@@ -124,10 +124,10 @@ int inp_pcb_list(struct inp_vnet *vnet, enum inp_proto proto,
 }
 
 /* An endpoint in the socket's family (v4-mapped for an AF_INET6 socket's
- * IPv4 PCB), as getsockname would show it. */
+ * IPv4 PCB), as getsockname would show it: a scoped address leaves with
+ * its zone in sin6_scope_id. */
 static void pcb_endpoint(const struct inp_pcb *p, const union inp_addr *a,
-                         uint16_t port, unsigned zone,
-                         struct sockaddr_storage *ss)
+                         uint16_t port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (p->family == AF_INET) {
@@ -138,11 +138,12 @@ static void pcb_endpoint(const struct inp_pcb *p, const union inp_addr *a,
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 		sin6->sin6_family = AF_INET6;
-		if (pcb_is_v4(p))
+		if (pcb_is_v4(p)) {
 			in6_make_v4mapped(&sin6->sin6_addr, IA4(*a));
-		else
+		} else {
 			sin6->sin6_addr = a->a6;
-		sin6->sin6_scope_id = pcb_is_v4(p) ? 0 : zone;
+			sin6->sin6_scope_id = in6_clear_zone(&sin6->sin6_addr);
+		}
 		sin6->sin6_port = port;
 	}
 }
@@ -169,9 +170,8 @@ void inp_pcb_get_info(const struct inp_pcb *pcb, struct inp_pcb_info *info)
 	memset(info, 0, sizeof(*info));
 	info->proto = pcb->proto;
 	info->family = pcb->family;
-	pcb_endpoint(pcb, &pcb->laddr, pcb->lport, pcb->lzone, &info->local);
-	pcb_endpoint(pcb, &pcb->faddr, pcb->fport, pcb->fzone,
-	             &info->foreign);
+	pcb_endpoint(pcb, &pcb->laddr, pcb->lport, &info->local);
+	pcb_endpoint(pcb, &pcb->faddr, pcb->fport, &info->foreign);
 	info->state = pcb_state(pcb);
 	info->flags = pcb->flags & INP_F_PUBLIC;
 	info->vflag = pcb->vflag;
@@ -185,30 +185,60 @@ void inp_pcb_get_info(const struct inp_pcb *pcb, struct inp_pcb_info *info)
 	info->gencnt = pcb->gencnt;
 }
 
-/* "192.0.2.10:5000", "[::]:8400", "[::ffff:192.0.2.10]:8600". */
+const char *pcb_fmt_addr(struct inp_vnet *vnet, int af,
+                         const union inp_addr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct in6_addr bare;
+	struct inp_ifnet *ifp;
+	unsigned zone;
+
+	if (buf == NULL || len == 0)
+		return "";
+	if (af == AF_INET) {
+		fmt_in4(IA4(*a), buf, len);
+		return buf;
+	}
+	bare = a->a6;
+	zone = in6_clear_zone(&bare);                       /* exit */
+	fmt_in6(&bare, host, sizeof(host));
+	ifp = zone != 0 ? inp_if_byindex(vnet, zone) : NULL;
+	if (ifp != NULL)
+		snprintf(buf, len, "%s%%%s", host, inp_if_name(ifp));
+	else if (zone != 0)
+		snprintf(buf, len, "%s%%%u", host, zone);
+	else
+		snprintf(buf, len, "%s", host);
+	return buf;
+}
+
+/* "192.0.2.10:5000", "[::]:8400", "[::ffff:192.0.2.10]:8600",
+ * "[fe80::1%em1]:5000". */
 static void fmt_endpoint(const struct inp_pcb *p, const union inp_addr *a,
                          uint16_t port, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN + INP_NAME_MAX + 1];
 	struct in6_addr mapped;
 
 	if (p->family == AF_INET) {
-		inet_ntop(AF_INET, &IA4(*a), host, sizeof(host));
+		pcb_fmt_addr(pcb_vnet(p), AF_INET, a, host, sizeof(host));
 		snprintf(buf, len, "%s:%u", host, ntohs(port));
 		return;
 	}
 	if (pcb_is_v4(p)) {
 		in6_make_v4mapped(&mapped, IA4(*a));
-		inet_ntop(AF_INET6, &mapped, host, sizeof(host));
+		fmt_in6(&mapped, host, sizeof(host));
 	} else {
-		inet_ntop(AF_INET6, &a->a6, host, sizeof(host));
+		pcb_fmt_addr(pcb_vnet(p), AF_INET6, a, host, sizeof(host));
 	}
 	snprintf(buf, len, "[%s]:%u", host, ntohs(port));
 }
 
 const char *pcb_describe(const struct inp_pcb *p, char *buf, size_t len)
 {
-	char local[64], foreign[72] = "", label[INP_LABEL_MAX + 4] = "";
+	/* "[" address "%" interface "]:" port, and " -> " before the peer */
+	char local[INET6_ADDRSTRLEN + INP_NAME_MAX + 10];
+	char foreign[sizeof(local) + 4] = "", label[INP_LABEL_MAX + 4] = "";
 	char who[96] = "";
 	size_t used;
 

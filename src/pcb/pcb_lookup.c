@@ -2,9 +2,12 @@
  * pcb_lookup.c - the packet lookup (spec 5.1 L1-L5, 5.4 ranks) and the
  * public lookup, lock and reference entry points (LK-7..LK-9, RC-14).
  *
- * pcb_lookup_hash() decides under the hash lock; inp_pcb_lookup() turns
- * its answer into a locked, alive PCB with the 2011 protocol of LK-9
- * (reference, drop the hash lock, lock the PCB, release).  No allocation
+ * pcb_lookup_hash() decides under the hash mutex: the serialised lookup
+ * (pcb_lookup_serial, pcb_lookup_rcu.c) and the conflict checks of bind
+ * and connect use it.  inp_pcb_lookup() first tries the lockless lookup
+ * (pcb_lookup_rcu.c: RCU, RC-18, LK-13) and falls back to the serialised
+ * one when that is unsure, when the thread is not a registered RCU reader
+ * (inpcb/thread.h), or when an explanation is asked for.  No allocation
  * on this path; explanations are only formatted when asked for.
  */
 #include "pcb/pcb_internal.h"
@@ -25,7 +28,10 @@ static struct inp_pcb *lookup_exact(struct inp_pcbinfo *info, int af,
 	uint32_t b = pcb_hash_exact(info, faddr, lport, fport);
 	struct inp_pcb *p;
 
-	for (p = info->exact.heads[b].first; p != NULL; p = p->hash_next) {
+	for (p = atomic_load_explicit(&info->exact.heads[b].first,
+	                              memory_order_acquire);
+	     p != NULL;
+	     p = atomic_load_explicit(&p->exact_next, memory_order_acquire)) {
 		if (!(p->vflag & view_vflag(af)) || p->lport != lport ||
 		    p->fport != fport)
 			continue;
@@ -34,15 +40,6 @@ static struct inp_pcb *lookup_exact(struct inp_pcbinfo *info, int af,
 			return p;
 	}
 	return NULL;
-}
-
-static const char *fmt_view_addr(const union inp_addr *a, int af, char *buf,
-                                 size_t len)
-{
-	if (inet_ntop(af, af == AF_INET ? (const void *)&IA4(*a)
-	                                : (const void *)&a->a6, buf, len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
 }
 
 static const char *const wild_rank_name[] = {
@@ -55,7 +52,7 @@ static const char *const wild_rank_name[] = {
 };
 
 /* 5.4 rank of a wild candidate, 0 when it does not match the packet. */
-static int wild_rank(const struct inp_pcb *p, int af,
+int pcb_wild_rank(const struct inp_pcb *p, int af,
                      const union inp_addr *laddr, uint16_t lport)
 {
 	bool exact, jailed;
@@ -90,8 +87,11 @@ static struct inp_pcb *lookup_wild(struct inp_pcbinfo *info, int af,
 	int rank, best_rank = 6;
 	char desc[160];
 
-	for (p = info->wild.heads[b].first; p != NULL; p = p->hash_next) {
-		rank = wild_rank(p, af, laddr, lport);
+	for (p = atomic_load_explicit(&info->wild.heads[b].first,
+	                              memory_order_acquire);
+	     p != NULL;
+	     p = atomic_load_explicit(&p->wild_next, memory_order_acquire)) {
+		rank = pcb_wild_rank(p, af, laddr, lport);
 		if (rank == 0 || rank > best_rank)
 			continue;
 		if (rank == best_rank && p->wild_seq < best->wild_seq)
@@ -108,8 +108,8 @@ static struct inp_pcb *lookup_wild(struct inp_pcbinfo *info, int af,
 	else if (why != NULL)
 		explain(why, "L4", "no PCB matches %s port %u (exact, "
 		        "lbgroup or wildcard; jailed ones need their jail's "
-		        "address)", fmt_view_addr(laddr, af, desc, sizeof(desc)),
-		        ntohs(lport));
+		        "address)", pcb_fmt_addr(info->vnet, af, laddr, desc,
+		                                 sizeof(desc)), ntohs(lport));
 	return best;
 }
 
@@ -146,8 +146,8 @@ struct inp_pcb *pcb_lookup_hash(struct inp_pcbinfo *info, int af,
 	return lookup_wild(info, af, &la, lport, why);
 }
 
-void pcb_addr_from_sa(const struct sockaddr *sa, union inp_addr *a,
-                      uint16_t *port)
+int pcb_addr_from_sa(const struct sockaddr *sa, union inp_addr *a,
+                     uint16_t *port)
 {
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET) {
@@ -160,9 +160,21 @@ void pcb_addr_from_sa(const struct sockaddr *sa, union inp_addr *a,
 		struct sockaddr_in6 sin6;
 
 		memcpy(&sin6, sa, sizeof(sin6));
-		a->a6 = sin6.sin6_addr;
 		*port = sin6.sin6_port;
+		/* No interface has a larger index: it would alias a zone. */
+		if (in6_is_scoped(&sin6.sin6_addr) &&
+		    sin6.sin6_scope_id > IN6_ZONE_MAX)
+			return -EINVAL;
+		a->a6 = sin6.sin6_addr;
+		in6_embed_zone(&a->a6, sin6.sin6_scope_id);     /* entry */
 	}
+	return 0;
+}
+
+void pcb_addr_rcvif_zone(union inp_addr *a, const struct inp_ifnet *rcvif)
+{
+	if (rcvif != NULL && in6_is_scoped(&a->a6) && in6_zone(&a->a6) == 0)
+		in6_embed_zone(&a->a6, inp_if_index(rcvif));
 }
 
 /* LK-7 and the addresses: 0 or the error, nothing changed. */
@@ -187,26 +199,6 @@ static int lookup_check_args(struct inp_vnet *vnet, enum inp_proto proto,
 	return 0;
 }
 
-/*
- * LK-9: lock the PCB found under the hash lock.  The reference keeps the
- * memory while we wait for the lock; the release tells us whether it was
- * freed meanwhile (RC-6); a dropped PCB is refused too (RC-14).
- */
-static int lookup_lock(struct inp_pcbinfo *info, struct inp_pcb *p,
-                       bool wlock, struct inp_explain *why)
-{
-	pcb_ref(p);
-	hash_unlock(info);
-	if (pcb_lock_and_rele(p, wlock)) {
-		if (!(p->flags & INP_F_DROPPED))
-			return 0;
-		pcb_unlock(p);
-	}
-	explain(why, "RC-6", "the PCB found was freed or dropped while the "
-	        "lookup waited for its lock");
-	return -ENOENT;
-}
-
 int inp_pcb_lookup(struct inp_vnet *vnet, enum inp_proto proto,
                    const struct sockaddr *src, const struct sockaddr *dst,
                    unsigned flags, const struct inp_pkt_ctx *pkt,
@@ -216,9 +208,9 @@ int inp_pcb_lookup(struct inp_vnet *vnet, enum inp_proto proto,
 	union inp_addr fa, la;
 	uint16_t fport, lport;
 	struct inp_pcb *p;
+	bool wlock, wild;
 	int error;
 
-	(void)pkt;      /* LK-11: the packet context never changes the answer */
 	error = lookup_check_args(vnet, proto, src, dst, flags, out);
 	if (error != 0)
 		return error;
@@ -226,19 +218,34 @@ int inp_pcb_lookup(struct inp_vnet *vnet, enum inp_proto proto,
 	info = vnet->pcbinfo[proto];
 	if (info == NULL)
 		return -ENOENT;
-	pcb_addr_from_sa(src, &fa, &fport);
-	pcb_addr_from_sa(dst, &la, &lport);
-
-	hash_rlock(info);
-	p = pcb_lookup_hash(info, src->sa_family, &fa, fport, &la, lport,
-	                    (flags & INP_LOOKUP_WILDCARD) != 0, why);
-	if (p == NULL) {
-		hash_unlock(info);
-		return -ENOENT;
+	if (pcb_addr_from_sa(src, &fa, &fport) != 0 ||
+	    pcb_addr_from_sa(dst, &la, &lport) != 0)
+		return -EINVAL;
+	/*
+	 * The tuple is the one the IPv6 input path would have: a scoped
+	 * address without a zone id is in the receiving interface's zone
+	 * (LK-11 holds: the same tuple, zones included, gives the same PCB).
+	 */
+	if (pkt != NULL) {
+		pcb_addr_rcvif_zone(&fa, pkt->rcvif);
+		pcb_addr_rcvif_zone(&la, pkt->rcvif);
 	}
-	error = lookup_lock(info, p, (flags & INP_LOOKUP_WLOCKPCB) != 0, why);
+
+	wlock = (flags & INP_LOOKUP_WLOCKPCB) != 0;
+	wild = (flags & INP_LOOKUP_WILDCARD) != 0;
+	if (why == NULL && rcu_glue_reader_ok()) {
+		error = pcb_lookup_lockless(info, src->sa_family, &fa, fport,
+		                            &la, lport, wild, wlock, &p);
+		if (error != -EAGAIN) {
+			if (error == 0)
+				*out = p;
+			return error;
+		}
+	}
+	error = pcb_lookup_serial(info, src->sa_family, &fa, fport, &la,
+	                          lport, wild, wlock, NULL, 0, 0, why, &p);
 	if (error != 0)
-		return error;
+		return -ENOENT;
 	*out = p;
 	return 0;
 }

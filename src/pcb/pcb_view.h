@@ -54,14 +54,22 @@ static inline bool view_jailed(const struct inp_pcb *p, int af)
 
 /*
  * J3 with the PCB's credential, as lookups use it (6.3): does the jail
- * that decides family af for cred own local address a?
+ * that decides family af for cred own local address a?  Jail addresses
+ * have no zone, so a scoped a is compared without its own.  Dereferences
+ * the credential and the jail: only with the hash mutex or the PCB's lock
+ * held, never in a lockless walk (LC-22), which uses lk_bits and checks
+ * this on the PCB it has locked (pcb_lookup_rcu.c).
  */
 static inline bool view_jail_owns(const struct inp_cred *cred, int af,
                                   const union inp_addr *a)
 {
+	struct in6_addr bare;
+
 	if (af == AF_INET)
 		return prison_owns_ip4(prison_owner(cred, AF_INET), IA4(*a));
-	return prison_owns_ip6(prison_owner(cred, AF_INET6), &a->a6);
+	bare = a->a6;
+	(void)in6_clear_zone(&bare);
+	return prison_owns_ip6(prison_owner(cred, AF_INET6), &bare);
 }
 
 #endif

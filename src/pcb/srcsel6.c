@@ -3,10 +3,20 @@
  * address (spec 4.4 summary; FreeBSD in6_selectsrc()).
  *
  * Order: jail ip6.saddrsel off -> the jail's primary address (J6);
- * otherwise find the outgoing interface -- the multicast interface for a
- * multicast destination (no route needed), the zone's interface for a
- * scoped destination with a zone id, else the route (none ->
- * EHOSTUNREACH) -- and rank every usable address the jail may use (J3).
+ * otherwise find the outgoing interface -- the zone's interface for a
+ * scoped destination (FreeBSD takes sin6_scope_id first), the multicast
+ * interface for another multicast destination (no route needed), else the
+ * route (none -> EHOSTUNREACH) -- and rank every usable address the jail
+ * may use (J3).  A scoped source gets the outgoing interface's zone.
+ *
+ * The destination's zone is settled first (pcb_dst_zone6, spec 2.6 and
+ * 4.4): a scoped destination without one is in no zone, so no address is
+ * "in the destination's scope zone" and selection has nothing to offer
+ * (EADDRNOTAVAIL) -- except a multicast group sent through
+ * IPV6_MULTICAST_IF, whose interface names the zone without guessing
+ * (FreeBSD's in6_pcbladdr resolves an ambiguous zone by the outgoing
+ * interface; for a link-local unicast destination that interface would
+ * come from a zoneless route lookup, a guess this library does not make).
  *
  * Ranking, a subset of RFC 6724 rule by rule: (1) the destination itself;
  * (2) appropriate scope; (3) not deprecated; (5) on the outgoing
@@ -176,22 +186,56 @@ static const struct a6 *a6_best(const struct sel6 *s,
 	return best;
 }
 
+int pcb_dst_zone6(struct inp_pcb *p, const struct in6_addr *faddr,
+                  unsigned scope_id, unsigned *zonep,
+                  struct inp_explain *why)
+{
+	const struct inp_moptions *mo = p->moptions;
+	char ab[INET6_ADDRSTRLEN];
+
+	*zonep = 0;
+	if (!in6_is_scoped(faddr))
+		return 0;
+	if (scope_id != 0) {
+		if (inp_if_byindex(pcb_vnet(p), scope_id) == NULL) {
+			explain(why, "2.6", "zone id %u names no interface",
+			        scope_id);
+			return -ENXIO;
+		}
+		*zonep = scope_id;
+		return 0;
+	}
+	if (in6_is_multicast(faddr) && mo != NULL && mo->ifindex6 != 0) {
+		*zonep = mo->ifindex6;                /* IPV6_MULTICAST_IF */
+		return 0;
+	}
+	/*
+	 * use_defzone would name a default zone, but no interface is ever
+	 * the default one here (as in FreeBSD until `ndp -I`), so the
+	 * sysctl does not change the outcome (2.6).
+	 */
+	explain(why, "4.4", "%s has no zone id: no source address is in its "
+	        "zone (2.6)", fmt_in6(faddr, ab, sizeof(ab)));
+	return -EADDRNOTAVAIL;
+}
+
 /*
- * The outgoing interface: the multicast interface for a multicast
- * destination, the zone for a scoped one, else the route's.
+ * The outgoing interface: the zone's for a scoped destination (zone from
+ * pcb_dst_zone6), the multicast interface for another multicast one, else
+ * the route's.
  */
 static int out_interface(struct inp_pcb *p, struct sel6 *s,
-                         unsigned scope_id, struct inp_explain *why)
+                         unsigned zone, struct inp_explain *why)
 {
 	struct inp_vnet *vnet = pcb_vnet(p);
 	const struct inp_moptions *mo = p->moptions;
 	struct rt_result rt;
 	char ab[INET6_ADDRSTRLEN];
 
-	if (in6_is_multicast(&s->dst) && mo != NULL && mo->ifindex6 != 0)
+	if (in6_is_scoped(&s->dst))
+		s->oif = inp_if_byindex(vnet, zone);
+	else if (in6_is_multicast(&s->dst) && mo != NULL && mo->ifindex6 != 0)
 		s->oif = inp_if_byindex(vnet, mo->ifindex6);
-	else if (in6_is_scoped(&s->dst) && scope_id != 0)
-		s->oif = inp_if_byindex(vnet, scope_id);
 	if (s->oif != NULL)
 		return 0;
 	memset(&rt, 0, sizeof(rt));
@@ -207,7 +251,7 @@ static int out_interface(struct inp_pcb *p, struct sel6 *s,
 }
 
 static int sel6_pick(const struct sel6 *s, const struct inp_cred *cred,
-                     struct in6_addr *out, struct inp_explain *why)
+                     union inp_addr *out, struct inp_explain *why)
 {
 	const struct a6 *best;
 	char ab[INET6_ADDRSTRLEN];
@@ -224,32 +268,41 @@ static int sel6_pick(const struct sel6 *s, const struct inp_cred *cred,
 		explain(why, "4.4", "selection produced ::");
 		return -EHOSTUNREACH;
 	}
-	*out = best->addr;
+	/* A scoped source is on the outgoing interface (a6_usable): its zone. */
+	memset(out, 0, sizeof(*out));
+	out->a6 = best->addr;
+	in6_embed_zone(&out->a6, inp_if_index(best->ifp));
 	explain(why, "4.4", "best source for %s via %s",
 	        fmt_in6(&s->dst, ab, sizeof(ab)), s->oif->name);
 	return 0;
 }
 
-int pcb_srcsel6(struct inp_pcb *p, const struct in6_addr *faddr,
-                unsigned scope_id, struct inp_cred *cred,
-                struct in6_addr *out, struct inp_explain *why)
+int pcb_srcsel6_laddr(struct inp_pcb *p, const struct in6_addr *faddr,
+                      unsigned scope_id, struct inp_cred *cred,
+                      union inp_addr *out, struct inp_explain *why)
 {
 	struct sel6 s;
+	unsigned zone;
 	int rc;
 
 	if (p == NULL || p->info == NULL || faddr == NULL || cred == NULL ||
 	    out == NULL)
 		return -EINVAL;
-	if (prison_saddrsel_ip6(cred, out)) {
+	memset(out, 0, sizeof(*out));
+	if (prison_saddrsel_ip6(cred, &out->a6)) {
+		/* Jail addresses have no zone (6.1). */
 		explain(why, "J6", "the jail's primary address "
 		        "(ip6.saddrsel off)");
 		return 0;
 	}
+	rc = pcb_dst_zone6(p, faddr, scope_id, &zone, why);
+	if (rc != 0)
+		return rc;
 	memset(&s, 0, sizeof(s));
 	s.dst = *faddr;
 	s.dst_scope = scope6(faddr);
 	pcb_sysctls(pcb_vnet(p), &s.sc);
-	rc = out_interface(p, &s, scope_id, why);
+	rc = out_interface(p, &s, zone, why);
 	if (rc != 0)
 		return rc;
 	rc = a6_load(pcb_vnet(p), &s);
@@ -257,5 +310,22 @@ int pcb_srcsel6(struct inp_pcb *p, const struct in6_addr *faddr,
 		return rc;
 	rc = sel6_pick(&s, cred, out, why);
 	free(s.v);
+	return rc;
+}
+
+int pcb_srcsel6(struct inp_pcb *p, const struct in6_addr *faddr,
+                unsigned scope_id, struct inp_cred *cred,
+                struct in6_addr *out, struct inp_explain *why)
+{
+	union inp_addr laddr;
+	int rc;
+
+	if (out == NULL)
+		return -EINVAL;
+	rc = pcb_srcsel6_laddr(p, faddr, scope_id, cred, &laddr, why);
+	if (rc == 0) {
+		*out = laddr.a6;
+		(void)in6_clear_zone(out);           /* the wire form */
+	}
 	return rc;
 }

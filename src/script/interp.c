@@ -333,6 +333,7 @@ static const exec_fn executors[] = {
 	[ST_COUNT] = x_count,
 	[ST_NETSTAT] = x_netstat,
 	[ST_STAT] = x_stat,
+	[ST_SEND] = x_send,
 };
 
 /* ---- output ------------------------------------------------------------- */
@@ -594,6 +595,8 @@ int interp_run(const struct script *s, const struct interp_opts *opts,
 	in.opts = opts;
 	in.script = s;
 	in.max_msl_ms = 0;
+	/* Statements look up PCBs on this thread (inpcb/thread.h). */
+	inp_thread_register();
 	rc = world_create(&in);
 	if (rc == 0)
 		for (i = 0; i < s->n; i++)
@@ -604,6 +607,7 @@ int interp_run(const struct script *s, const struct interp_opts *opts,
 	if (world_destroy(&in) < 0 && rc == 0)
 		report_setup(&in, "teardown: the host still holds PCBs "
 		             "after every socket was closed", -EBUSY, tot);
+	inp_thread_unregister();
 	return rc;
 }
 
@@ -637,22 +641,27 @@ int interp_session_open(struct inp_host *host, const struct interp_opts *opts,
 	struct interp *in;
 	int rc;
 
-	if (!host || !opts || !out)
+	if (!opts || !out)
 		return -EINVAL;
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return -ENOMEM;
 	in->own_opts = *opts;
 	in->opts = &in->own_opts;
-	in->live = true;
+	in->live = host != NULL;
 	in->host = host;
-	rc = session_world(in);
+	rc = in->live ? session_world(in) : world_create(in);
 	if (rc < 0) {
 		interp_session_close(in);
 		return rc;
 	}
 	*out = in;
 	return 0;
+}
+
+struct inp_host *interp_session_host(struct interp *in)
+{
+	return in->host;
 }
 
 void interp_session_run(struct interp *in, const struct script *s,
@@ -662,8 +671,10 @@ void interp_session_run(struct interp *in, const struct script *s,
 	size_t i;
 
 	in->script = s;
+	inp_thread_register();          /* lookups on this thread */
 	for (i = 0; i < s->n; i++)
 		run_stmt(in, &s->v[i], w, tot);
+	inp_thread_unregister();
 	in->script = NULL;
 }
 
@@ -696,12 +707,19 @@ struct inp_sock *interp_session_find(struct interp *in, const char *name)
 	return r ? r->so : NULL;
 }
 
-void interp_session_close(struct interp *in)
+int interp_session_close(struct interp *in)
 {
+	int rc = 0;
+
 	if (!in)
-		return;
-	close_socks(in);
-	release_creds(in);
-	free_state(in);
+		return 0;
+	if (in->live) {
+		close_socks(in);
+		release_creds(in);
+		free_state(in);
+	} else {
+		rc = world_destroy(in);
+	}
 	free(in);
+	return rc;
 }

@@ -40,21 +40,29 @@ int interp_run(const struct script *s, const struct interp_opts *opts,
                struct run_totals *tot);
 
 /*
- * Sessions: scripts run on a host the caller owns (inpcb serve, replay,
- * stat), whose vnets, interfaces and datapath outlive the script.
+ * Sessions: scripts whose world outlives them (inpcb serve, replay,
+ * stat): the caller keeps using the vnets, interfaces and sockets the
+ * scripts set up, with a datapath of its own.
  *
- * The session starts in the vnet "default" (created when the host has
- * none) with the credential "root", like interp_run().  The host keeps
- * its own clock and random source, so `advance` and `seed` fail with
- * ENOTSUP.  Sockets the scripts create stay open, findable by their
- * script names, until interp_session_close(), which closes them and
- * leaves the host alone; call it before destroying the host.  opts is
- * copied.  A session is used by one thread at a time.
+ * With a host, the session runs on that host, the caller's, in the vnet
+ * "default" (created when the host has none) with the credential "root",
+ * like interp_run().  The host keeps its own clock and random source, so
+ * `advance` and `seed` fail with ENOTSUP, and interp_session_close()
+ * leaves it alone: call it before destroying the host.  Without a host
+ * (NULL), the session makes the simulated world of interp_run() and
+ * interp_session_close() destroys it as interp_run() does (its return
+ * value is then inp_host_destroy's).
+ *
+ * Sockets the scripts create stay open, findable by their script names,
+ * until interp_session_close() closes them.  opts is copied.  A session
+ * is used by one thread at a time.
  */
 struct interp;
 
 int interp_session_open(struct inp_host *host, const struct interp_opts *opts,
                         struct interp **out);
+/* The session's host (the caller's, or its own simulated one). */
+struct inp_host *interp_session_host(struct interp *in);
 /* Run every statement of s; counts like interp_run(). */
 void interp_session_run(struct interp *in, const struct script *s,
                         struct run_totals *tot);
@@ -68,6 +76,6 @@ struct inp_sock *interp_session_sock(struct interp *in, size_t i,
                                      const char **name);
 /* The open socket called name, or NULL. */
 struct inp_sock *interp_session_find(struct interp *in, const char *name);
-void interp_session_close(struct interp *in);
+int interp_session_close(struct interp *in);
 
 #endif

@@ -89,6 +89,7 @@ void x_close(struct interp *in, const struct stmt *st, struct outcome *o);
 void x_getsockname(struct interp *in, const struct stmt *st, struct outcome *o);
 void x_getpeername(struct interp *in, const struct stmt *st, struct outcome *o);
 void x_recv(struct interp *in, const struct stmt *st, struct outcome *o);
+void x_send(struct interp *in, const struct stmt *st, struct outcome *o);
 
 void x_lookup(struct interp *in, const struct stmt *st, struct outcome *o);
 void x_deliver(struct interp *in, const struct stmt *st, struct outcome *o);

@@ -1,11 +1,12 @@
 /*
  * interp_sock.c - running the socket statements: socket, setsockopt,
  * bind, connect, disconnect, listen, accept, timewait, close,
- * getsockname, getpeername and recv.
+ * getsockname, getpeername, recv and send.
  */
 #include "interp_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The socket of a statement, or NULL when it names no live socket. */
@@ -255,4 +256,31 @@ void x_recv(struct interp *in, const struct stmt *st, struct outcome *o)
 	set_rc(o, rc < 0 ? (int)rc : 0);
 	if (rc >= 0)
 		o->kind = OC_RECV;
+}
+
+/* send: len zero bytes through the datapath (inp_sock_sendto). */
+void x_send(struct interp *in, const struct stmt *st, struct outcome *o)
+{
+	struct inp_sock *so = stmt_sock(in, st, o);
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	char *buf;
+	long rc;
+
+	if (!so)
+		return;
+	if (st->u.send.has_dst &&
+	    !(len = to_sockaddr(in, in->vnet, &st->u.send.dst.addr,
+	                        st->u.send.dst.port, 0, &ss, o)))
+		return;
+	buf = calloc(1, (size_t)st->u.send.len + 1);
+	if (!buf) {
+		fail_note(in, o, ENOMEM, "out of memory");
+		return;
+	}
+	rc = inp_sock_sendto(so, buf, st->u.send.len,
+	                     st->u.send.has_dst ? (struct sockaddr *)&ss : NULL,
+	                     len);
+	free(buf);
+	set_rc(o, rc < 0 ? (int)rc : 0);
 }

@@ -68,5 +68,6 @@ int parse_deliver(struct pctx *c);
 int parse_count(struct pctx *c);
 int parse_netstat(struct pctx *c);
 int parse_stat(struct pctx *c);
+int parse_send(struct pctx *c);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * parse_sock.c - syntax of the socket, demultiplexing and inspection
  * statements (scenario-language.md, "Sockets", "Demultiplexing and
- * delivery", "Inspection"), plus the `stat udp COUNTER` extension.
+ * delivery", "Inspection"), plus the `stat udp COUNTER` and
+ * `send S [ADDR:PORT] [len=N]` extensions.
  */
 #include "parse_internal.h"
 
@@ -341,5 +342,43 @@ int parse_stat(struct pctx *c)
 	c->st->u.stat = vocab_udpstat(c->tok[2]);
 	if (!c->st->u.stat)
 		return perr(c, "unknown UDP counter '%s'", Q(c->tok[2]));
+	return 0;
+}
+
+/* ---- send (the datapath extension) --------------------------------------- */
+
+/*
+ * send S [ADDR:PORT] [len=N]: S sends N zero bytes (default 0) to the
+ * endpoint, or without one to its connected peer (inp_sock_sendto).
+ */
+int parse_send(struct pctx *c)
+{
+	struct stmt *st = c->st;
+	const char *v;
+	unsigned i = 2;
+	uint64_t n;
+
+	st->kind = ST_SEND;
+	if (p_nargs(c, 2, 4) < 0 || p_sock(c, c->tok[1], st->name) < 0)
+		return -1;
+	if (i < c->ntok && !p_kv(c->tok[i], "len")) {
+		if (p_endpoint(c, c->tok[i], &st->u.send.dst) < 0)
+			return -1;
+		st->u.send.has_dst = true;
+		i++;
+	}
+	if (i < c->ntok) {
+		v = p_kv(c->tok[i], "len");
+		if (!v)
+			return perr(c, "unexpected '%s' (usage: %s)",
+			            Q(c->tok[i]), c->usage);
+		if (p_u64(c, v, 65535, "len", &n) < 0)
+			return -1;
+		st->u.send.len = (uint16_t)n;
+		i++;
+	}
+	if (i < c->ntok)
+		return perr(c, "unexpected '%s' (usage: %s)", Q(c->tok[i]),
+		            c->usage);
 	return 0;
 }

@@ -184,6 +184,7 @@ static const struct command {
 	{ "count", parse_count, "count [tcp|udp]" },
 	{ "netstat", parse_netstat, "netstat" },
 	{ "stat", parse_stat, "stat udp COUNTER" },
+	{ "send", parse_send, "send S [ADDR:PORT] [len=N]" },
 };
 
 static const struct command *find_command(const char *word)

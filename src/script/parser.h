@@ -40,6 +40,7 @@ enum stmt_kind {
 	ST_GETSOCKNAME, ST_GETPEERNAME,
 	ST_LOOKUP, ST_DELIVER, ST_RECV,
 	ST_COUNT, ST_NETSTAT, ST_STAT,
+	ST_SEND,         /* send S [DST] [len=N]: the datapath extension */
 };
 
 /*
@@ -111,6 +112,11 @@ struct stmt {
 			uint16_t len;
 			bool link_bcast;
 		} pkt;
+		struct {                      /* ST_SEND */
+			struct script_ep dst;
+			bool has_dst;         /* else: the connected peer */
+			uint16_t len;         /* payload bytes (zeros) */
+		} send;
 		int count_proto;              /* ST_COUNT: -1 = both */
 		const struct udpstat_desc *stat; /* ST_STAT */
 	} u;

@@ -15,6 +15,9 @@ static const struct sockopt_desc sockopts[] = {
 	OPT(SOL_SOCKET, SO_REUSEPORT, OV_INT),
 	OPT(SOL_SOCKET, SO_REUSEPORT_LB, OV_INT),
 	OPT(SOL_SOCKET, SO_DONTROUTE, OV_INT),
+	OPT(SOL_SOCKET, SO_BROADCAST, OV_INT),
+	OPT(SOL_SOCKET, SO_RCVBUF, OV_INT),
+	OPT(SOL_SOCKET, SO_SNDBUF, OV_INT),
 	OPT(IPPROTO_IP, IP_TOS, OV_INT),
 	OPT(IPPROTO_IP, IP_TTL, OV_INT),
 	OPT(IPPROTO_IP, IP_RECVDSTADDR, OV_INT),
@@ -57,7 +60,7 @@ static const struct udpstat_desc udpstats[] = {
 	UDPSTAT(udps_filtermcast), UDPSTAT(udps_fullsock),
 	UDPSTAT(udps_delivered),   UDPSTAT(udps_minttl),
 	UDPSTAT(udps_macdrop),     UDPSTAT(udps_dport0),
-	UDPSTAT(ips_notmember),
+	UDPSTAT(ips_notmember),    UDPSTAT(udps_opackets),
 };
 
 const struct udpstat_desc *vocab_udpstat(const char *name)

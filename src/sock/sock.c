@@ -1,7 +1,8 @@
 /*
  * sock.c - the socket object: creation and close, labels and user data,
- * getsockname/getpeername, and the bounded receive queue that UDP
- * delivery appends to.
+ * getsockname/getpeername, the receive queue that UDP delivery appends
+ * to (bounded in bytes like a FreeBSD socket buffer, SO_RCVBUF) and the
+ * pending asynchronous error (so_error) ICMP input sets.
  *
  * A socket owns exactly one PCB from inp_sock_open() until close (or
  * TIME_WAIT, sock_proto.c) and its own credential reference.  Its receive
@@ -31,7 +32,11 @@ static struct inp_sock *sock_new(struct inp_vnet *vnet, int family,
 	so->proto = proto;
 	so->cred = cred;
 	inp_cred_ref(cred);
-	so->rcv_max = vnet->host->limits.rcvq_max;   /* default filled in */
+	/* LC-5: the buffers are reserved with the protocol's defaults. */
+	so->rcv_hiwat = proto == INP_PROTO_UDP ? SOCK_UDP_RCVBUF
+	                                       : SOCK_TCP_RCVBUF;
+	so->snd_hiwat = proto == INP_PROTO_UDP ? SOCK_UDP_SNDBUF
+	                                       : SOCK_TCP_SNDBUF;
 	return so;
 }
 
@@ -185,11 +190,12 @@ struct inp_pcb *inp_sock_pcb(struct inp_sock *so)
 /*
  * Fill ss with addr:port as a socket of family `family` sees it.  An
  * AF_INET6 socket whose PCB is IPv4 (X3, mapped connect) reports the
- * address v4-mapped, ::ffff:a.b.c.d (§1.4).
+ * address v4-mapped, ::ffff:a.b.c.d (§1.4); a scoped IPv6 address leaves
+ * the PCB layer here, its zone going to sin6_scope_id (base.h).
  */
 static void sock_addr_fill(int family, bool pcb_v4, const union inp_addr *a,
-                           uint16_t port, unsigned zone,
-                           struct sockaddr_storage *ss, socklen_t *len)
+                           uint16_t port, struct sockaddr_storage *ss,
+                           socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
@@ -207,8 +213,8 @@ static void sock_addr_fill(int family, bool pcb_v4, const union inp_addr *a,
 		if (pcb_v4) {
 			in6_make_v4mapped(&sin6->sin6_addr, IA4(*a));
 		} else {
-			sin6->sin6_addr = IA6(*a);
-			sin6->sin6_scope_id = zone;   /* "fe80::1%em0" */
+			sin6->sin6_addr = IA6(*a);    /* "fe80::1%em0" */
+			sin6->sin6_scope_id = in6_clear_zone(&sin6->sin6_addr);
 		}
 		*len = sizeof(*sin6);
 	}
@@ -230,10 +236,10 @@ static int sock_endpoint(struct inp_sock *so, bool peer,
 	pcb_rlock(p);
 	if (!peer)
 		sock_addr_fill(so->family, pcb_is_v4(p), &p->laddr, p->lport,
-		               p->lzone, ss, len);
+		               ss, len);
 	else if (pcb_has_faddr(p))
 		sock_addr_fill(so->family, pcb_is_v4(p), &p->faddr, p->fport,
-		               p->fzone, ss, len);
+		               ss, len);
 	else
 		error = -ENOTCONN;   /* §4.5: getpeername, not connected */
 	pcb_unlock(p);
@@ -269,6 +275,10 @@ int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
 	d->info = *info;
 	d->info.len = len;
 	d->len = len;
+	/* sbappendaddr: the data and the address record count. */
+	d->cost = len + (info->src.ss_family == AF_INET6
+	                 ? sizeof(struct sockaddr_in6)
+	                 : sizeof(struct sockaddr_in));
 	if (len > 0) {
 		if (data != NULL)
 			memcpy(d->data, data, len);
@@ -276,7 +286,7 @@ int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
 			memset(d->data, 0, len);
 	}
 	pthread_mutex_lock(&so->rcv_lock);
-	if (so->rcv_count >= so->rcv_max) {
+	if (d->cost > so->rcv_hiwat || so->rcv_cc > so->rcv_hiwat - d->cost) {
 		pthread_mutex_unlock(&so->rcv_lock);
 		free(d);
 		return -ENOBUFS;
@@ -287,6 +297,7 @@ int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
 		so->rcv_head = d;
 	so->rcv_tail = d;
 	so->rcv_count++;
+	so->rcv_cc += d->cost;
 	pthread_mutex_unlock(&so->rcv_lock);
 	return 0;
 }
@@ -301,6 +312,7 @@ void sock_flush(struct inp_sock *so)
 	d = so->rcv_head;
 	so->rcv_head = so->rcv_tail = NULL;
 	so->rcv_count = 0;
+	so->rcv_cc = 0;
 	pthread_mutex_unlock(&so->rcv_lock);
 	for (; d != NULL; d = next) {
 		next = d->next;
@@ -323,6 +335,14 @@ long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
 		if (so->rcv_head == NULL)
 			so->rcv_tail = NULL;
 		so->rcv_count--;
+		so->rcv_cc -= d->cost;
+	} else if (so->so_error != 0) {
+		/* soreceive_dgram: an error shows once the queue is empty. */
+		int err = so->so_error;
+
+		so->so_error = 0;
+		pthread_mutex_unlock(&so->rcv_lock);
+		return -err;
 	}
 	pthread_mutex_unlock(&so->rcv_lock);
 	if (d == NULL)
@@ -336,4 +356,39 @@ long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
 	}
 	free(d);
 	return (long)n;
+}
+
+/* ---- the asynchronous error and the send buffer ----------------------- */
+
+void sock_set_error(struct inp_sock *so, int err)
+{
+	pthread_mutex_lock(&so->rcv_lock);
+	so->so_error = err;
+	pthread_mutex_unlock(&so->rcv_lock);
+}
+
+int sock_take_error(struct inp_sock *so)
+{
+	int err;
+
+	pthread_mutex_lock(&so->rcv_lock);
+	err = so->so_error;
+	so->so_error = 0;
+	pthread_mutex_unlock(&so->rcv_lock);
+	return err;
+}
+
+int inp_sock_error(struct inp_sock *so)
+{
+	return so != NULL ? sock_take_error(so) : -EINVAL;
+}
+
+size_t sock_sndbuf(struct inp_sock *so)
+{
+	size_t n;
+
+	pthread_mutex_lock(&so->rcv_lock);
+	n = so->snd_hiwat;
+	pthread_mutex_unlock(&so->rcv_lock);
+	return n;
 }

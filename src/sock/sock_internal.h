@@ -12,8 +12,19 @@ struct sock_dgram {
 	struct sock_dgram *next;
 	struct inp_rcvinfo info;
 	size_t len;
+	size_t cost;                /* what it takes of the buffer (bytes) */
 	unsigned char data[];       /* len bytes */
 };
+
+/*
+ * Buffer sizes (sock.h, INP_SO_RCVBUF / INP_SO_SNDBUF): FreeBSD's UDP
+ * defaults (spec LC-5, net.inet.udp.maxdgram) and tcp_recvspace /
+ * tcp_sendspace.
+ */
+#define SOCK_UDP_RCVBUF (40 * (1024 + sizeof(struct sockaddr_in6)))
+#define SOCK_UDP_SNDBUF 9216
+#define SOCK_TCP_RCVBUF 65536
+#define SOCK_TCP_SNDBUF 32768
 
 struct inp_sock {
 	struct inp_vnet *vnet;
@@ -26,21 +37,43 @@ struct inp_sock {
 	void *udata;
 	char label[INP_LABEL_MAX];
 
-	/* receive queue: its own mutex so delivery never needs the socket */
+	/*
+	 * receive queue: its own mutex so delivery never needs the socket.
+	 * rcv_lock also covers the buffer sizes and so_error, which ICMP
+	 * input sets holding only the PCB read lock (LK-4 order: PCB lock,
+	 * then rcv_lock).
+	 */
 	pthread_mutex_t rcv_lock;
 	struct sock_dgram *rcv_head, *rcv_tail;
-	unsigned rcv_count, rcv_max;
+	unsigned rcv_count;         /* datagrams queued */
+	size_t rcv_cc;              /* bytes they take (sum of cost) */
+	size_t rcv_hiwat, snd_hiwat;   /* SO_RCVBUF, SO_SNDBUF */
+	int so_error;               /* pending asynchronous error, positive */
 };
 
 /*
- * Queue a datagram (UD-10 step 6): all or nothing.  Returns 0, or -ENOBUFS
- * when the queue is full (the caller counts udps_fullsock).
+ * Queue a datagram (UD-10 step 6): all or nothing.  It takes len plus its
+ * address record (sizeof the sockaddr of info->src's family) of the
+ * receive buffer, as FreeBSD's sbappendaddr.  Returns 0, or -ENOBUFS
+ * when that does not fit in what is left -- even in an empty buffer
+ * smaller than the datagram (the caller counts udps_fullsock).
  */
 int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
                 const void *data, size_t len);
 
 /* Free every queued datagram. */
 void sock_flush(struct inp_sock *so);
+
+/*
+ * The pending asynchronous error (FreeBSD so_error): set by ICMP input
+ * (err positive, e.g. ECONNREFUSED; the caller holds the PCB lock, which
+ * keeps the socket), taken and cleared by recv, sendto, inp_sock_error.
+ */
+void sock_set_error(struct inp_sock *so, int err);
+int sock_take_error(struct inp_sock *so);
+
+/* The send buffer size: the largest datagram sendto takes (EMSGSIZE). */
+size_t sock_sndbuf(struct inp_sock *so);
 
 /*
  * Create a socket and its PCB (sock.c): arguments already validated by

@@ -29,20 +29,10 @@ static bool is_tcp(const struct inp_sock *so)
 	return so->proto == INP_PROTO_TCP;
 }
 
-/* The zone kept with a scoped IPv6 address (0: not scoped). */
-static unsigned zone_of(const union inp_addr *a, unsigned scope_id)
-{
-	return in6_is_scoped(&a->a6) ? scope_id : 0;
-}
-
-/* C11 through the PCB layer; the zones go with the addresses. */
+/* C11 through the PCB layer (zones are part of the addresses it clears). */
 static int sock_disconnect(struct inp_pcb *p, struct inp_explain *why)
 {
-	int error = pcb_disconnect(p, why);
-
-	if (error == 0)
-		p->lzone = p->fzone = 0;
-	return error;
+	return pcb_disconnect(p, why);
 }
 
 /*
@@ -164,17 +154,14 @@ static int bind_in6(struct inp_sock *so, struct inp_pcb *p,
 		p->vflag = (old & ~INP_V_IPV6) | INP_V_IPV4;
 		error = pcb_bind4(p, in6_v4mapped_addr(&sin6.sin6_addr),
 		                  sin6.sin6_port, so->cred, why);
-		if (error == 0)
-			p->lzone = 0;
 	} else {
 		if (in6_is_any(&sin6.sin6_addr) && !v6only)
 			p->vflag = old | INP_V_IPV4 | INP_V_IPV6; /* X2 */
 		else
 			p->vflag = (old & ~INP_V_IPV4) | INP_V_IPV6;
+		/* The zone is embedded by the PCB layer (2.6). */
 		error = pcb_bind6(p, &sin6.sin6_addr, sin6.sin6_scope_id,
 		                  sin6.sin6_port, so->cred, why);
-		if (error == 0)
-			p->lzone = zone_of(&p->laddr, sin6.sin6_scope_id);
 	}
 	if (error != 0)
 		p->vflag = old;   /* V15 */
@@ -300,8 +287,6 @@ static int connect_mapped(struct inp_sock *so, struct inp_pcb *p,
 	error = pcb_connect4(p, dst, sin6->sin6_port, so->cred, why);
 	if (error != 0)
 		p->vflag = old;   /* V15 */
-	else
-		p->lzone = p->fzone = 0;
 	return error;
 }
 
@@ -325,19 +310,12 @@ static int connect_native6(struct inp_sock *so, struct inp_pcb *p,
 	}
 	old = p->vflag;
 	p->vflag = (old & ~INP_V_IPV4) | INP_V_IPV6;
+	/* The PCB layer embeds both zones: the peer's, the source's (4.4). */
 	error = pcb_connect6(p, &dst, sin6->sin6_scope_id, sin6->sin6_port,
 	                     so->cred, why);
-	if (error != 0) {
+	if (error != 0)
 		p->vflag = old;   /* V15 */
-		return error;
-	}
-	/* A scoped source selected for a scoped peer is on the peer's link. */
-	p->fzone = zone_of(&p->faddr, sin6->sin6_scope_id);
-	if (!in6_is_scoped(&p->laddr.a6))
-		p->lzone = 0;
-	else if (p->lzone == 0)
-		p->lzone = p->fzone;
-	return 0;
+	return error;
 }
 
 /* udp6_connect / tcp6_usr_connect. */
@@ -469,12 +447,16 @@ int inp_sock_listen(struct inp_sock *so, int backlog, struct inp_explain *why)
 /* One end of an incoming connection, in the PCB's address form. */
 struct endpoint {
 	bool v4;               /* IPv4 (AF_INET or v4-mapped) */
-	union inp_addr addr;
+	union inp_addr addr;   /* a scoped IPv6 address with its zone */
 	uint16_t port;         /* network order */
-	unsigned zone;         /* of a scoped IPv6 address */
 };
 
-static int endpoint_parse(const struct sockaddr *sa, struct endpoint *ep)
+/*
+ * -EAFNOSUPPORT for a family that is not IP; -ENXIO for a scoped address
+ * whose zone id names no interface (2.6).
+ */
+static int endpoint_parse(struct inp_vnet *vnet, const struct sockaddr *sa,
+                          struct endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
 	if (sa->sa_family == AF_INET) {
@@ -495,8 +477,12 @@ static int endpoint_parse(const struct sockaddr *sa, struct endpoint *ep)
 			ep->v4 = true;
 			IA4(ep->addr) = in6_v4mapped_addr(&sin6.sin6_addr);
 		} else {
+			if (in6_is_scoped(&sin6.sin6_addr) &&
+			    sin6.sin6_scope_id != 0 &&
+			    inp_if_byindex(vnet, sin6.sin6_scope_id) == NULL)
+				return -ENXIO;
 			IA6(ep->addr) = sin6.sin6_addr;
-			ep->zone = zone_of(&ep->addr, sin6.sin6_scope_id);
+			in6_embed_zone(&IA6(ep->addr), sin6.sin6_scope_id);
 		}
 		return 0;
 	}
@@ -548,6 +534,7 @@ static int accept_local(const struct inp_pcb *p, const struct sockaddr *to,
                         struct accept_ctx *c, struct inp_explain *why)
 {
 	bool l_any = inp_addr_is_any(&p->laddr);
+	int error;
 
 	if (to == NULL) {
 		if (l_any) {
@@ -557,10 +544,14 @@ static int accept_local(const struct inp_pcb *p, const struct sockaddr *to,
 		c->to.v4 = c->from.v4;
 		c->to.addr = p->laddr;
 		c->to.port = p->lport;
-		c->to.zone = p->lzone;
 		return 0;
 	}
-	if (endpoint_parse(to, &c->to) != 0 || c->to.v4 != c->from.v4) {
+	error = endpoint_parse(pcb_vnet(p), to, &c->to);
+	if (error == -ENXIO) {
+		explain(why, "2.6", "the local zone id names no interface");
+		return error;
+	}
+	if (error != 0 || c->to.v4 != c->from.v4) {
 		explain(why, "1.4", "local and foreign address families differ");
 		return -EAFNOSUPPORT;
 	}
@@ -582,7 +573,12 @@ static int accept_prepare(struct inp_sock *so, const struct sockaddr *from,
 	int error;
 
 	memset(c, 0, sizeof(*c));
-	if (endpoint_parse(from, &c->from) != 0) {
+	error = endpoint_parse(so->vnet, from, &c->from);
+	if (error == -ENXIO) {
+		explain(why, "2.6", "the foreign zone id names no interface");
+		return error;
+	}
+	if (error != 0) {
 		explain(why, "C1", "unsupported foreign address family %d",
 		        from->sa_family);
 		return -EAFNOSUPPORT;
@@ -642,8 +638,6 @@ static int accept_insert(struct inp_sock *ns, const struct accept_ctx *c,
 	np->lport = c->lport;
 	np->faddr = c->from.addr;
 	np->fport = c->from.port;
-	np->lzone = c->to.zone;
-	np->fzone = c->from.zone;
 	np->flags |= INP_CONNECTED;
 	error = pcb_insert(np);
 	if (error != 0) {

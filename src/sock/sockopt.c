@@ -3,7 +3,9 @@
  * the multicast options (interface, TTL, loop, memberships) the socket
  * layer owns on behalf of its PCB.
  *
- * Every change is made under the PCB write lock.  The reuse options are
+ * Every change is made under the PCB write lock, except the buffer sizes
+ * (SO_RCVBUF, SO_SNDBUF), which live with the receive queue under its
+ * rcv_lock (sock_internal.h).  The reuse options are
  * kept twice: in so->options for the socket's own bind (the new socket's
  * N of §2.1), and cached in pcb->flags2, which is all other PCBs' conflict
  * checks and the UDP fan-out stop rule may read (§1.3, seed PR 179901).
@@ -100,7 +102,44 @@ static unsigned reuse_flag2(int name)
 	}
 }
 
-/* SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB, SO_DONTROUTE (opt_known). */
+static bool is_sockbuf(int name)
+{
+	return name == INP_SO_RCVBUF || name == INP_SO_SNDBUF;
+}
+
+/*
+ * SO_RCVBUF / SO_SNDBUF in bytes: positive, at most the host's
+ * limits.rcvbuf_max (kern.ipc.maxsockbuf; FreeBSD's sbreserve fails
+ * with ENOBUFS above it).  A smaller receive buffer keeps what is queued
+ * and refuses what no longer fits.
+ */
+static int set_sockbuf(struct inp_sock *so, int name, int v,
+                       struct inp_explain *why)
+{
+	unsigned max = so->vnet->host->limits.rcvbuf_max;
+
+	if (v <= 0) {
+		explain(why, "1.2", "a buffer size must be positive, not %d", v);
+		return -EINVAL;
+	}
+	if ((unsigned)v > max) {
+		explain(why, "1.2", "%d bytes exceed the limit of %u "
+		        "(kern.ipc.maxsockbuf)", v, max);
+		return -ENOBUFS;
+	}
+	pthread_mutex_lock(&so->rcv_lock);
+	if (name == INP_SO_RCVBUF)
+		so->rcv_hiwat = (size_t)v;
+	else
+		so->snd_hiwat = (size_t)v;
+	pthread_mutex_unlock(&so->rcv_lock);
+	return 0;
+}
+
+/*
+ * SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB, SO_DONTROUTE, SO_BROADCAST,
+ * SO_RCVBUF, SO_SNDBUF (opt_known).
+ */
 static int set_sol_socket(struct inp_sock *so, int name, const void *val,
                           socklen_t len, struct inp_explain *why)
 {
@@ -110,6 +149,8 @@ static int set_sol_socket(struct inp_sock *so, int name, const void *val,
 
 	if ((error = opt_int(val, len, &v)) != 0)
 		return error;
+	if (is_sockbuf(name))
+		return set_sockbuf(so, name, v, why);
 	pcb_wlock(p);
 	flag_set(&so->options, (unsigned)name, v != 0);
 	if (cached != 0) {
@@ -206,6 +247,12 @@ static struct inp_ifnet *mship_ifp4(struct inp_vnet *vnet, struct in_addr ifa,
 	return rt.ifp;
 }
 
+/*
+ * The membership of group on interface ifindex.  A scoped IPv6 group
+ * carries the zone of its interface (set_membership6), so with an
+ * interface the 16 bytes decide; ifindex 0 on a drop names the group on
+ * any interface, so the zone is left out of that comparison.
+ */
 static struct inp_mship **mship_find(struct inp_moptions *mo, int family,
                                      const union inp_addr *group,
                                      unsigned ifindex)
@@ -216,10 +263,11 @@ static struct inp_mship **mship_find(struct inp_moptions *mo, int family,
 		return NULL;
 	for (mp = &mo->memberships; *mp != NULL; mp = &(*mp)->next) {
 		struct inp_mship *m = *mp;
+		union inp_addr g = m->group;
 
-		/* ifindex 0 on a drop: the group on any interface. */
-		if (m->family == family &&
-		    in6_equal(&m->group.a6, &group->a6) &&
+		if (ifindex == 0)
+			(void)in6_clear_zone(&g.a6);
+		if (m->family == family && in6_equal(&g.a6, &group->a6) &&
 		    (ifindex == 0 || m->ifindex == ifindex))
 			return mp;
 	}
@@ -353,7 +401,14 @@ static int set_membership6(struct inp_sock *so, bool join, const void *val,
 		explain(why, "UD-6", "no multicast interface for that request");
 		return -EADDRNOTAVAIL;
 	}
+	/*
+	 * ff02::1 joined on em0 and on em1 are two groups: the interface is
+	 * the zone of a scoped group (entry, base.h), as delivery embeds the
+	 * receiving interface's zone into the destination (UD-5, UD-6).
+	 */
+	memset(&group, 0, sizeof(group));
 	group.a6 = mreq.ipv6mr_multiaddr;
+	in6_embed_zone(&group.a6, inp_if_index(ifp));
 	return mship_change(so, join, AF_INET6, &group, ifp, why);
 }
 
@@ -557,7 +612,8 @@ static bool opt_known(const struct inp_sock *so, int level, int name,
 {
 	switch (level) {
 	case INP_SOL_SOCKET:
-		return reuse_flag2(name) != 0 || name == INP_SO_DONTROUTE;
+		return reuse_flag2(name) != 0 || name == INP_SO_DONTROUTE ||
+		       name == INP_SO_BROADCAST || is_sockbuf(name);
 	case INP_IPPROTO_IP:
 		switch (name) {
 		case INP_IP_TOS: case INP_IP_TTL: case INP_IP_RECVDSTADDR:
@@ -588,12 +644,59 @@ static bool opt_known(const struct inp_sock *so, int level, int name,
 	}
 }
 
+/* The multicast options: their name, or NULL for any other option. */
+static const char *multicast_opt_name(int level, int name)
+{
+	if (level == INP_IPPROTO_IP) {
+		switch (name) {
+		case INP_IP_MULTICAST_IF:     return "IP_MULTICAST_IF";
+		case INP_IP_MULTICAST_TTL:    return "IP_MULTICAST_TTL";
+		case INP_IP_MULTICAST_LOOP:   return "IP_MULTICAST_LOOP";
+		case INP_IP_ADD_MEMBERSHIP:   return "IP_ADD_MEMBERSHIP";
+		case INP_IP_DROP_MEMBERSHIP:  return "IP_DROP_MEMBERSHIP";
+		default:                      return NULL;
+		}
+	}
+	if (level == INP_IPPROTO_IPV6) {
+		switch (name) {
+		case INP_IPV6_MULTICAST_IF:   return "IPV6_MULTICAST_IF";
+		case INP_IPV6_JOIN_GROUP:     return "IPV6_JOIN_GROUP";
+		case INP_IPV6_LEAVE_GROUP:    return "IPV6_LEAVE_GROUP";
+		default:                      return NULL;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * FreeBSD's multicast option code (in_mcast.c, in6_mcast.c) serves
+ * datagram and raw sockets only and refuses a stream socket before it
+ * reads the value, for setsockopt and getsockopt alike: EOPNOTSUPP (1.1:
+ * the socket type and the multicast options are part of the PCB's data).
+ * Called once the option is known to be valid for the socket.
+ */
+static int multicast_opt_check(const struct inp_sock *so, int level,
+                               int name, struct inp_explain *why)
+{
+	const char *opt = multicast_opt_name(level, name);
+
+	if (opt == NULL || so->proto != INP_PROTO_TCP)
+		return 0;
+	explain(why, "1.1", "%s is a multicast option: datagram sockets only, "
+	        "not TCP", opt);
+	return -EOPNOTSUPP;
+}
+
 static int setopt_dispatch(struct inp_sock *so, int level, int name,
                            const void *val, socklen_t len,
                            struct inp_explain *why)
 {
+	int error;
+
 	if (!opt_known(so, level, name, why))
 		return -ENOPROTOOPT;
+	if ((error = multicast_opt_check(so, level, name, why)) != 0)
+		return error;
 	if (val == NULL)
 		return -EINVAL;
 	if (level == INP_SOL_SOCKET)
@@ -677,7 +780,15 @@ static int get_locked(struct inp_sock *so, int level, int name, void *val,
 	const struct inp_moptions *mo = p->moptions;
 	unsigned rf = recv_flag(name);
 
-	if (level == INP_SOL_SOCKET)   /* a reuse option or SO_DONTROUTE */
+	if (level == INP_SOL_SOCKET && is_sockbuf(name)) {
+		size_t n;
+
+		pthread_mutex_lock(&so->rcv_lock);    /* after the PCB lock */
+		n = name == INP_SO_RCVBUF ? so->rcv_hiwat : so->snd_hiwat;
+		pthread_mutex_unlock(&so->rcv_lock);
+		return put_int(val, len, (int)n);
+	}
+	if (level == INP_SOL_SOCKET)   /* a boolean option: its bit */
 		return put_int(val, len, (so->options & (unsigned)name) != 0);
 	if (level == INP_IPPROTO_IP && rf != 0)
 		return put_int(val, len, (p->flags & rf) != 0);
@@ -731,6 +842,8 @@ int inp_sock_getopt(struct inp_sock *so, int level, int name, void *val,
 		return -EINVAL;
 	if (!opt_known(so, level, name, NULL))
 		return -ENOPROTOOPT;
+	if ((error = multicast_opt_check(so, level, name, NULL)) != 0)
+		return error;
 	if (val == NULL || len == NULL)
 		return -EINVAL;
 	pcb_rlock(so->pcb);

@@ -13,6 +13,7 @@
  * queued no copy counts one udps_fullsock (or udps_macdrop) for the
  * datagram, not one per socket.
  */
+#include "ip/ip_internal.h"
 #include "sock/sock_internal.h"
 
 #include <stdlib.h>
@@ -55,15 +56,20 @@ static struct inp_ifnet *ifp_owning(struct inp_vnet *vnet,
 }
 
 /*
- * The default receiving interface: the one owning the destination, else
- * (IPv4) the first whose broadcast address it is, else lo0.
- * Interfaces live as long as the vnet and their indexes are dense.
+ * The default receiving interface: the zone of a scoped destination that
+ * has one (ff02::1%em1 arrives on em1), else the one owning the
+ * destination, else (IPv4) the first whose broadcast address it is, else
+ * lo0.  Interfaces live as long as the vnet and their indexes are dense.
  */
 static struct inp_ifnet *rcvif_default(const struct dgram *d)
 {
-	struct inp_ifnet *ifp = ifp_owning(d->vnet, d->dst_sa);
+	struct inp_ifnet *ifp = NULL;
 	unsigned i;
 
+	if (d->af == AF_INET6 && in6_zone(&IA6(d->dst)) != 0)
+		ifp = inp_if_byindex(d->vnet, in6_zone(&IA6(d->dst)));
+	if (ifp == NULL)
+		ifp = ifp_owning(d->vnet, d->dst_sa);
 	if (ifp != NULL)
 		return ifp;
 	if (d->af == AF_INET) {
@@ -88,12 +94,19 @@ static int dgram_init(struct dgram *d, struct inp_vnet *vnet,
 	d->src_sa = src;
 	d->dst_sa = dst;
 	d->meta = meta;
-	pcb_addr_from_sa(src, &d->src, &d->sport);
-	pcb_addr_from_sa(dst, &d->dst, &d->dport);
+	/* Entry: scoped addresses get their zone (base.h), as in lookups. */
+	if (pcb_addr_from_sa(src, &d->src, &d->sport) != 0 ||
+	    pcb_addr_from_sa(dst, &d->dst, &d->dport) != 0)
+		return -EINVAL;
 	if (meta->rcvif != NULL && meta->rcvif->vnet != vnet)
 		return -EINVAL;
 	d->rcvif = meta->rcvif != NULL ? meta->rcvif : rcvif_default(d);
-	return d->rcvif != NULL ? 0 : -EINVAL;
+	if (d->rcvif == NULL)
+		return -EINVAL;
+	/* Without a zone id, the zone is the receiving interface's. */
+	pcb_addr_rcvif_zone(&d->src, d->rcvif);
+	pcb_addr_rcvif_zone(&d->dst, d->rcvif);
+	return 0;
 }
 
 static bool dgram_is_mcast(const struct dgram *d)
@@ -152,9 +165,9 @@ static void addr_for_socket(int sofam, const struct dgram *d,
 	if (d->af == AF_INET) {
 		in6_make_v4mapped(&sin6->sin6_addr, IA4(*a));
 	} else {
+		/* Exit: the zone goes back to sin6_scope_id. */
 		sin6->sin6_addr = IA6(*a);
-		if (in6_is_scoped(&sin6->sin6_addr))
-			sin6->sin6_scope_id = inp_if_index(d->rcvif);
+		sin6->sin6_scope_id = in6_clear_zone(&sin6->sin6_addr);
 	}
 }
 
@@ -207,29 +220,12 @@ static enum append_result append_one(struct inp_pcb *p, const struct dgram *d)
 
 /* ---- no receiver (UD-9) ---------------------------------------------- */
 
-/* ICMP unreachable budget: sc.icmp_lim per second of the host clock. */
-static bool icmp_allowed(struct inp_vnet *vnet, long lim)
-{
-	uint64_t sec = host_now_ns(vnet->host) / 1000000000ull;
-	bool ok;
-
-	/* Caller holds cfg_lock (icmp_sec/icmp_count live with the knobs). */
-	if (vnet->icmp_sec != sec) {
-		vnet->icmp_sec = sec;
-		vnet->icmp_count = 0;
-	}
-	ok = lim <= 0 || vnet->icmp_count < (unsigned long)lim;
-	if (ok)
-		vnet->icmp_count++;
-	return ok;
-}
-
 static int unicast_noport(const struct dgram *d, struct inp_udp_result *res,
                           struct inp_explain *why)
 {
 	struct inp_vnet *vnet = d->vnet;
 	unsigned port = ntohs(d->dport);
-	bool blackhole, allowed = false;
+	bool blackhole;
 
 	UDPSTAT_INC(vnet, udps_noport);
 	/* UD-9, invariant 24: never answer a link-layer broadcast. */
@@ -241,14 +237,13 @@ static int unicast_noport(const struct dgram *d, struct inp_udp_result *res,
 	}
 	pthread_mutex_lock(&vnet->cfg_lock);
 	blackhole = vnet->sc.udp_blackhole != 0;
-	if (!blackhole)
-		allowed = icmp_allowed(vnet, vnet->sc.icmp_lim);
 	pthread_mutex_unlock(&vnet->cfg_lock);
 	if (blackhole) {
 		explain(why, "UD-9", "no socket on port %u; udp.blackhole: dropped", port);
 		return finish(res, INP_UDP_DROPPED);
 	}
-	if (!allowed) {
+	/* The one ICMP budget (src/ip), icps_ratelimited when spent. */
+	if (!icmp_ratelimit_allow(vnet)) {
 		explain(why, "UD-9", "no socket on port %u; ICMP rate limit reached", port);
 		return finish(res, INP_UDP_DROPPED);
 	}

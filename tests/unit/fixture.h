@@ -93,17 +93,25 @@ static inline uint64_t fx_now(void *ctx)
 	return ((struct fx *)ctx)->now;
 }
 
+/* Thread-safe: the datapath draws numbers on every sending thread. */
 static inline uint32_t fx_random(void *ctx)
 {
 	struct fx *f = ctx;
+	uint32_t x, y;
 
-	f->rnd_calls++;
+	__atomic_fetch_add(&f->rnd_calls, 1, __ATOMIC_RELAXED);
+	x = __atomic_load_n(&f->rnd, __ATOMIC_RELAXED);
 	if (f->rnd_fixed)
-		return f->rnd;
-	f->rnd ^= f->rnd << 13;
-	f->rnd ^= f->rnd >> 17;
-	f->rnd ^= f->rnd << 5;
-	return f->rnd;
+		return x;
+	do {
+		y = x;
+		y ^= y << 13;
+		y ^= y >> 17;
+		y ^= y << 5;
+	} while (!__atomic_compare_exchange_n(&f->rnd, &x, y, false,
+	                                      __ATOMIC_RELAXED,
+	                                      __ATOMIC_RELAXED));
+	return y;
 }
 
 /* Let ns pass and run the host's timers; the host sees the new time. */
@@ -133,6 +141,8 @@ static inline void fx_init(struct fx *f, const struct fx_config *cfg)
 	f->rnd = cfg->seed != 0 || cfg->fixed_random ? cfg->seed : FX_SEED;
 	f->leave_vnet = cfg->leave_vnet;
 	ops.ctx = f;
+	/* The test thread looks up PCBs: the lockless path (thread.h). */
+	assert_int_equal(inp_thread_register(), 0);
 	assert_int_equal(inp_host_create(&ops, cfg->limits, &f->host), 0);
 	assert_int_equal(inp_vnet_create(f->host,
 	                                 cfg->vnet ? cfg->vnet : "default",
@@ -172,6 +182,7 @@ static inline void fx_fini(struct fx *f)
 	if (!f->leave_vnet)
 		assert_int_equal(inp_vnet_destroy(f->vnet), 0);
 	assert_int_equal(inp_host_destroy(f->host), 0);
+	assert_int_equal(inp_thread_unregister(), 0);
 }
 
 /* cmocka setup and teardown for the default world (host and vnet). */

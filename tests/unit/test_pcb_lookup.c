@@ -190,7 +190,7 @@ static void test_wild_chain_order(void **state)
 	want[3] = w2, want[4] = w1, want[5] = ds;
 	hash_rlock(info);
 	for (p = info->wild.heads[pcb_hash_port(info, htons(8800))].first;
-	     p != NULL; p = p->hash_next) {
+	     p != NULL; p = p->wild_next) {
 		if (p->lport != htons(8800))
 			continue;
 		assert_true(n < 6);

@@ -11,9 +11,9 @@
 /* Is the PCB lock held by anyone (in any mode)? */
 static bool pcb_is_locked(struct inp_pcb *p)
 {
-	if (pthread_rwlock_trywrlock(&p->lock) != 0)
+	if (!pcb_trywlock(p))
 		return true;
-	pthread_rwlock_unlock(&p->lock);
+	pcb_unlock(p);
 	return false;
 }
 
@@ -319,8 +319,8 @@ static void test_lookup_lock_modes(void **state)
 	                 0);
 	assert_ptr_equal(out, p);
 	/* read-locked: another reader may enter, a writer may not */
-	assert_int_equal(pthread_rwlock_tryrdlock(&p->lock), 0);
-	pthread_rwlock_unlock(&p->lock);
+	assert_true(pcb_tryrlock(p));
+	pcb_unlock(p);
 	assert_true(pcb_is_locked(p));
 	assert_int_equal(refs(p), 1);      /* the lookup's reference is gone */
 	inp_pcb_runlock(p);
@@ -331,7 +331,7 @@ static void test_lookup_lock_modes(void **state)
 	                                INP_LOOKUP_WILDCARD |
 	                                INP_LOOKUP_WLOCKPCB, NULL, &out, NULL),
 	                 0);
-	assert_int_not_equal(pthread_rwlock_tryrdlock(&p->lock), 0);
+	assert_false(pcb_tryrlock(p));
 	inp_pcb_wunlock(p);
 	assert_false(pcb_is_locked(p));
 	fx_free(p);

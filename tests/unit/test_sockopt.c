@@ -656,6 +656,70 @@ static void disconnect_paths(void **state)
 	inp_sock_close(u);
 }
 
+/*
+ * 1.1: FreeBSD's multicast option code serves datagram sockets only; a
+ * TCP socket gets EOPNOTSUPP for every multicast option, set or get,
+ * whatever the value, and nothing changes.
+ */
+static void multicast_options_need_datagram(void **state)
+{
+	struct fx *w = *state;
+	struct inp_sock *t = fx_sock(w, AF_INET, INP_PROTO_TCP, NULL);
+	struct inp_sock *t6 = fx_sock(w, AF_INET6, INP_PROTO_TCP, NULL);
+	struct ip_mreq m4 = fx_mreq4("239.1.1.1", "192.0.2.10");
+	struct ipv6_mreq m6 = { .ipv6mr_interface = inp_if_index(w->em0) };
+	struct in_addr ifa = fx_in4("192.0.2.10");
+	unsigned idx = inp_if_index(w->em0);
+	struct inp_explain why;
+	unsigned char buf[32];
+	socklen_t len;
+
+	m6.ipv6mr_multiaddr = fx_in6("ff15::1");
+	assert_int_equal(inp_sock_setopt(t, INP_IPPROTO_IP, INP_IP_MULTICAST_IF,
+	                                 &ifa, sizeof(ifa), &why), -EOPNOTSUPP);
+	assert_string_equal(why.rule, "1.1");
+	assert_non_null(strstr(why.reason, "IP_MULTICAST_IF"));
+	assert_int_equal(fx_setopt_int(t, INP_IPPROTO_IP, INP_IP_MULTICAST_TTL, 4),
+	                 -EOPNOTSUPP);
+	assert_int_equal(fx_setopt_int(t, INP_IPPROTO_IP, INP_IP_MULTICAST_LOOP, 0),
+	                 -EOPNOTSUPP);
+	assert_int_equal(fx_member4(t, INP_IP_ADD_MEMBERSHIP, "239.1.1.1",
+	                            "192.0.2.10"), -EOPNOTSUPP);
+	assert_int_equal(fx_member4(t, INP_IP_DROP_MEMBERSHIP, "239.1.1.1",
+	                            "192.0.2.10"), -EOPNOTSUPP);
+	/* Before the value: a NULL value is not EINVAL here. */
+	assert_int_equal(inp_sock_setopt(t, INP_IPPROTO_IP, INP_IP_ADD_MEMBERSHIP,
+	                                 NULL, sizeof(m4), NULL), -EOPNOTSUPP);
+	assert_int_equal(inp_sock_setopt(t6, INP_IPPROTO_IPV6,
+	                                 INP_IPV6_MULTICAST_IF, &idx, sizeof(idx),
+	                                 NULL), -EOPNOTSUPP);
+	assert_int_equal(inp_sock_setopt(t6, INP_IPPROTO_IPV6, INP_IPV6_JOIN_GROUP,
+	                                 &m6, sizeof(m6), NULL), -EOPNOTSUPP);
+	assert_int_equal(inp_sock_setopt(t6, INP_IPPROTO_IPV6,
+	                                 INP_IPV6_LEAVE_GROUP, &m6, sizeof(m6),
+	                                 NULL), -EOPNOTSUPP);
+	assert_int_equal(inp_sock_setopt(t6, INP_IPPROTO_IP, INP_IP_ADD_MEMBERSHIP,
+	                                 &m4, sizeof(m4), NULL), -EOPNOTSUPP);
+	assert_null(inp_sock_pcb(t)->moptions);
+	assert_null(inp_sock_pcb(t6)->moptions);
+	/* getsockopt too (FreeBSD's inp_getmoptions / ip6_getmoptions). */
+	len = sizeof(buf);
+	assert_int_equal(inp_sock_getopt(t, INP_IPPROTO_IP, INP_IP_MULTICAST_TTL,
+	                                 buf, &len), -EOPNOTSUPP);
+	len = sizeof(buf);
+	assert_int_equal(inp_sock_getopt(t6, INP_IPPROTO_IPV6,
+	                                 INP_IPV6_MULTICAST_IF, buf, &len),
+	                 -EOPNOTSUPP);
+	/* Other options of a TCP socket are unaffected. */
+	assert_int_equal(fx_setopt_int(t, INP_IPPROTO_IP, INP_IP_TTL, 64), 0);
+	assert_int_equal(fx_getopt_int(t, INP_IPPROTO_IP, INP_IP_TTL), 64);
+	/* An unknown option stays ENOPROTOOPT, an IPv6 one on AF_INET too. */
+	assert_int_equal(inp_sock_setopt(t, INP_IPPROTO_IPV6, INP_IPV6_JOIN_GROUP,
+	                                 &m6, sizeof(m6), NULL), -ENOPROTOOPT);
+	inp_sock_close(t);
+	inp_sock_close(t6);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, fx_teardown)
 
 int main(void)
@@ -681,6 +745,7 @@ int main(void)
 		T(open_and_close),
 		T(bind_entry_checks),
 		T(disconnect_paths),
+		T(multicast_options_need_datagram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

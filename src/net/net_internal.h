@@ -123,7 +123,7 @@ struct inp_ifnet {
 	struct inp_ifnet *next;
 	char name[INP_NAME_MAX];
 	unsigned index;                  /* 1, 2, ...: lo0 is 1 */
-	unsigned flags;                  /* INP_IFF_* */
+	_Atomic unsigned flags;          /* INP_IFF_*: read without cfg_lock */
 	struct inp_ifaddr *addrs;        /* this interface's, config order */
 	/*
 	 * The packet driver (driver.h), NULL when none.  drv_lock is held

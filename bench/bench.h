@@ -49,6 +49,7 @@ struct bench_opts {
 	unsigned repeat;           /* runs per configuration; 0: default */
 	uint64_t seed;
 	bool json, quick, progress;
+	bool no_pin;               /* leave threads where the scheduler puts them */
 };
 
 /*
@@ -142,6 +143,7 @@ double bench_now(void);                  /* CLOCK_MONOTONIC, seconds */
 void bench_sleep(double seconds);
 unsigned bench_online_cpus(void);
 long bench_rss_bytes(void);              /* resident set size, -1 unknown */
+long bench_heap_bytes(void);             /* malloc'd and not freed */
 void bench_release_free_memory(void);    /* malloc_trim: honest RSS deltas */
 void bench_loadavg(double out[3]);       /* -1 when unknown */
 
@@ -303,6 +305,8 @@ struct bench_job {
 	uint64_t (*step)(void *arg, unsigned tid, uint64_t *busy_ns);
 	void (*leave)(void *arg, unsigned tid);
 	bool use_busy;            /* rates from busy time, not wall time */
+	bool pin;                 /* thread t runs on an allowed CPU: */
+	unsigned pin_shift;       /* the ((t + pin_shift) % threads)-th */
 	double warmup, seconds;
 };
 
@@ -345,6 +349,7 @@ struct bench_setup {
 	const char *impl;
 	double seconds;
 	double bytes_per_entry;  /* RSS delta / entries; <0 unknown */
+	double heap_per_entry;   /* malloc'd bytes delta / entries */
 	enum bench_status status;
 	char note[160];
 };
@@ -409,6 +414,16 @@ int bench_table_build(struct bench_ctx *cx, const char *table,
                       const struct bench_key *keys, size_t n, void **st);
 
 /*
+ * Build every usable implementation's table (st[] by index in
+ * bench_impls), the library's last: its build frees small temporaries
+ * between its PCBs, and a table built after it would fill those holes and
+ * look smaller than it is.
+ */
+void bench_build_all(struct bench_ctx *cx, const char *table,
+                     const struct bench_table_spec *spec,
+                     const struct bench_key *keys, size_t n, void **st);
+
+/*
  * The common measuring loop: for every thread count, every repetition and
  * every usable implementation (in an order that rotates with the
  * repetition, so that none always runs first or right after another),
@@ -425,8 +440,11 @@ struct bench_variant {
 	void *wl;                       /* the workload's own state */
 	/* NULL, or why the implementation lacks the operation. */
 	const char *(*unsupported)(void *wl, unsigned impl);
-	/* Fill in arg/enter/step/leave; 0 or -errno (the row fails). */
-	int (*job)(void *wl, unsigned impl, unsigned threads,
+	/*
+	 * Fill in arg/enter/step/leave for repetition rep; 0 or -errno (the
+	 * row fails).
+	 */
+	int (*job)(void *wl, unsigned impl, unsigned threads, unsigned rep,
 	           struct bench_job *job);
 	/* After the run: check answers, set status/note on failure. */
 	void (*finish)(void *wl, unsigned impl, const struct bench_sample *s,
@@ -491,9 +509,14 @@ struct bench_readers {
 struct bench_readers *readers_new(const struct bench_lookups *l,
                                   enum bench_mode mode, unsigned threads,
                                   unsigned first_reader, uint64_t seed);
-/* Point the readers at one implementation's table; reset positions. */
+/*
+ * Point the readers at one implementation's table for repetition rep:
+ * every repetition starts elsewhere in the orders, so that an
+ * implementation too slow to go through all keys in one run does not
+ * find the previous run's keys still in the cache.
+ */
 void readers_bind(struct bench_readers *r, const struct bench_impl *im,
-                  void *st);
+                  void *st, unsigned rep);
 void readers_delete(struct bench_readers *r);
 void readers_enter(void *arg, unsigned tid);
 uint64_t readers_step(void *arg, unsigned tid, uint64_t *busy_ns);

@@ -192,10 +192,12 @@ void report_begin(struct bench_ctx *cx)
 	       INPCB_VERSION_MAJOR, INPCB_VERSION_MINOR, bench_online_cpus(),
 	       cx->load_start[0], cx->load_start[1], cx->load_start[2],
 	       cx->date);
-	printf("each run: %.3g s after %.3g s warm-up; the median of %u run%s "
+	printf("threads %s; each run: %.3g s after %.3g s warm-up; the median "
+	       "of %u run%s "
 	       "is shown; ratios are this row / the baseline's, same run;\n"
 	       "spread: (max - min) / median of the runs; other: CPUs that "
 	       "other processes kept busy meanwhile (noise)\n",
+	       cx->o->no_pin ? "not pinned" : "pinned (thread t on CPU t)",
 	       cx->seconds, cx->warmup, cx->repeat, cx->repeat > 1 ? "s" : "");
 	for (i = 0; i < bench_nimpls; i++)
 		if (cx->impl_on[i])
@@ -215,9 +217,9 @@ void report_setup(struct bench_ctx *cx, const struct bench_setup *s)
 		printf("setup: %s table of %zu for %s FAILED: %s\n", s->table,
 		       s->size, s->impl, s->note);
 	else if (s->bytes_per_entry >= 0)
-		printf("setup: %s table of %zu for %s: %.2f s, %.0f bytes "
-		       "per entry (RSS)\n", s->table, s->size, s->impl,
-		       s->seconds, s->bytes_per_entry);
+		printf("setup: %s table of %zu for %s: %.2f s, bytes per entry: "
+		       "%.0f malloc'd, %.0f RSS\n", s->table, s->size, s->impl,
+		       s->seconds, s->heap_per_entry, s->bytes_per_entry);
 	else
 		printf("setup: %s table of %zu for %s: %.2f s\n", s->table,
 		       s->size, s->impl, s->seconds);
@@ -418,8 +420,9 @@ static void json_all(const struct bench_ctx *cx)
 	printf("], \"sizes\": [");
 	for (j = 0; j < cx->nsizes; j++)
 		printf("%s%zu", j ? ", " : "", cx->sizes[j]);
-	printf("], \"wildcard_listeners\": %zu, \"bind_round\": %zu},\n",
-	       cx->wild_listeners, cx->bind_round);
+	printf("], \"wildcard_listeners\": %zu, \"bind_round\": %zu, "
+	       "\"pinned\": %s},\n", cx->wild_listeners, cx->bind_round,
+	       cx->o->no_pin ? "false" : "true");
 
 	printf("  \"implementations\": [\n");
 	for (j = 0, first = true; j < bench_nimpls; j++) {
@@ -449,6 +452,8 @@ static void json_all(const struct bench_ctx *cx)
 		json_num(s->seconds);
 		printf(", \"bytes_per_entry\": ");
 		json_num(s->bytes_per_entry >= 0 ? s->bytes_per_entry : NAN);
+		printf(", \"heap_bytes_per_entry\": ");
+		json_num(s->size > 0 ? s->heap_per_entry : NAN);
 		printf(", \"status\": ");
 		json_str(status_name(s->status));
 		printf(", \"note\": ");

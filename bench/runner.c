@@ -83,8 +83,8 @@ int bench_table_build(struct bench_ctx *cx, const char *table,
                       const struct bench_key *keys, size_t n, void **out)
 {
 	struct bench_setup s = { .table = table, .size = n, .impl = im->name,
-	                         .bytes_per_entry = -1 };
-	long rss0, rss1;
+	                         .bytes_per_entry = -1, .heap_per_entry = -1 };
+	long rss0, rss1, heap0, heap1;
 	void *st = NULL;
 	double t0;
 	size_t i;
@@ -93,6 +93,7 @@ int bench_table_build(struct bench_ctx *cx, const char *table,
 	*out = NULL;
 	bench_release_free_memory();
 	rss0 = bench_rss_bytes();
+	heap0 = bench_heap_bytes();
 	t0 = bench_now();
 	rc = im->create(spec, &st);
 	for (i = 0; rc == 0 && i < n; i++) {
@@ -102,7 +103,9 @@ int bench_table_build(struct bench_ctx *cx, const char *table,
 			              table, n, im->name, i * 100 / n);
 	}
 	s.seconds = bench_now() - t0;
+	bench_release_free_memory();           /* the build's own deferred frees */
 	rss1 = bench_rss_bytes();
+	heap1 = bench_heap_bytes();
 	if (rc != 0) {
 		s.status = BENCH_FAILED;
 		snprintf(s.note, sizeof(s.note), "%s at entry %zu: %s",
@@ -115,9 +118,23 @@ int bench_table_build(struct bench_ctx *cx, const char *table,
 	}
 	if (rss0 >= 0 && rss1 >= 0 && n > 0)
 		s.bytes_per_entry = (double)(rss1 - rss0) / (double)n;
+	if (n > 0)
+		s.heap_per_entry = (double)(heap1 - heap0) / (double)n;
 	bench_setup_add(cx, &s);
 	*out = st;
 	return 0;
+}
+
+void bench_build_all(struct bench_ctx *cx, const char *table,
+                     const struct bench_table_spec *spec,
+                     const struct bench_key *keys, size_t n, void **st)
+{
+	unsigned i;
+
+	for (i = bench_nimpls; i-- > 0;)
+		if (cx->impl_on[i] && cx->impl_off_why[i] == NULL)
+			(void)bench_table_build(cx, table, bench_impls[i], spec,
+			                        keys, n, &st[i]);
 }
 
 /* ---- the measuring loop ---------------------------------------------- */
@@ -168,7 +185,8 @@ static void run_one(struct bench_ctx *cx, const struct bench_variant *v,
 	job.warmup = cx->warmup;
 	job.seconds = cx->seconds;
 	job.use_busy = v->busy;
-	rc = v->job(v->wl, i, threads, &job);
+	job.pin = !cx->o->no_pin;
+	rc = v->job(v->wl, i, threads, rep, &job);
 	if (rc == 0) {
 		/* finish() also undoes what job() set up: always call it. */
 		rc = bench_measure(&job, &sample);
@@ -298,7 +316,7 @@ static void shared_destroy(struct bench_shared *sh)
 
 static int run_shared(struct bench_ctx *cx, const bool *wl_on)
 {
-	unsigned si, i, w;
+	unsigned si, w;
 
 	for (si = 0; si < cx->nsizes; si++) {
 		struct bench_shared sh;
@@ -320,11 +338,7 @@ static int run_shared(struct bench_ctx *cx, const bool *wl_on)
 		sh.spec.capacity = n + 64;
 		sh.spec.threads = cx->threads[cx->nthreads - 1];
 		sh.spec.seed = cx->seed;
-		for (i = 0; i < bench_nimpls; i++)
-			if (cx->impl_on[i] && cx->impl_off_why[i] == NULL)
-				(void)bench_table_build(cx, "connected",
-				                        bench_impls[i], &sh.spec,
-				                        sh.keys, n, &sh.st[i]);
+		bench_build_all(cx, "connected", &sh.spec, sh.keys, n, sh.st);
 		for (w = 0; w < bench_nworkloads; w++)
 			if (bench_workloads[w]->shared &&
 			    selected(wl_on, bench_workloads[w]))

@@ -8,6 +8,7 @@
 
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,11 +37,39 @@ long bench_rss_bytes(void)
 /*
  * Freed memory stays in malloc's arenas and would be reused by the next
  * table without raising the RSS; give it back first so that the RSS delta
- * of a build is what the build allocated.
+ * of a build is what the build allocated.  Frees may also still be on
+ * their way: RCU (the library's and liburcu's call_rcu threads) frees
+ * after a grace period, so the memory of a table destroyed a moment ago
+ * can go back while the next one is being built and hide part of it.
+ * Wait until the RSS has stopped moving (at most a second).
  */
 void bench_release_free_memory(void)
 {
-	malloc_trim(0);
+	long prev = -1, cur;
+	int calm = 0, i;
+
+	for (i = 0; i < 50 && calm < 3; i++) {
+		malloc_trim(0);
+		cur = bench_rss_bytes();
+		if (cur < 0)
+			return;
+		calm = prev >= 0 && labs(cur - prev) < 65536 ? calm + 1 : 0;
+		prev = cur;
+		bench_sleep(0.02);
+	}
+}
+
+/*
+ * Bytes malloc has handed out and not got back, over every arena
+ * (mallinfo2: in-use chunks plus mmapped ones).  Unlike the RSS it does
+ * not depend on which pages a table happens to reuse; it does not see
+ * memory that is not malloc's (DPDK's heap, liburcu's mmapped buckets).
+ */
+long bench_heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return (long)(mi.uordblks + mi.hblkhd);
 }
 
 void bench_loadavg(double out[3])

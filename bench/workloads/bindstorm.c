@@ -113,7 +113,7 @@ static void bs_leave(void *arg, unsigned tid)
 }
 
 static int bs_job(void *wl, unsigned i, unsigned threads,
-                  struct bench_job *job)
+                  unsigned rep, struct bench_job *job)
 {
 	struct bind_wl *w = wl;
 	struct bench_table_spec spec = {
@@ -122,6 +122,7 @@ static int bs_job(void *wl, unsigned i, unsigned threads,
 	};
 	int rc;
 
+	(void)rep;                           /* every round is the same */
 	w->im = bench_impls[i];
 	w->threads = threads;
 	memset(w->slot, 0, sizeof(w->slot));

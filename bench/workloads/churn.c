@@ -110,7 +110,7 @@ static const char *ch_unsupported(void *wl, unsigned i)
 }
 
 static int ch_job(void *wl, unsigned i, unsigned threads,
-                  struct bench_job *job)
+                  unsigned rep, struct bench_job *job)
 {
 	struct churn_wl *w = wl;
 	const struct bench_impl *im = bench_impls[i];
@@ -127,12 +127,18 @@ static int ch_job(void *wl, unsigned i, unsigned threads,
 	st = table_of(w, i);
 	if (st == NULL)
 		return -ENODEV;
-	readers_bind(w->r, im, st);
+	readers_bind(w->r, im, st, rep);
 	w->im = im;
 	w->st = st;
-	w->rng = w->cx->seed ^ 0x636875726eull;
+	w->rng = w->cx->seed ^ 0x636875726eull ^ (0x9E3779B97F4A7C15ull * rep);
 	w->next = 0;
 	w->errors = 0;
+	/*
+	 * Readers on the CPUs "exact" uses at threads - 1 (thread t on the
+	 * t-th CPU), the writer on the next one: "vs no writer" then compares
+	 * the same CPUs, which matters where CPUs are not alike.
+	 */
+	job->pin_shift = threads - 1;
 	job->arg = w;
 	job->enter = ch_enter;
 	job->step = ch_step;

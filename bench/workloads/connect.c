@@ -97,7 +97,7 @@ static void cn_leave(void *arg, unsigned tid)
 }
 
 static int cn_job(void *wl, unsigned i, unsigned threads,
-                  struct bench_job *job)
+                  unsigned rep, struct bench_job *job)
 {
 	struct conn_wl *w = wl;
 
@@ -106,7 +106,7 @@ static int cn_job(void *wl, unsigned i, unsigned threads,
 		return -ENODEV;
 	w->im = bench_impls[i];
 	w->cur = w->st[i];
-	w->rng = w->cx->seed ^ 0x636f6e6eull;
+	w->rng = w->cx->seed ^ 0x636f6e6eull ^ (0x9E3779B97F4A7C15ull * rep);
 	w->errors = 0;
 	job->arg = w;
 	job->enter = cn_enter;
@@ -147,7 +147,6 @@ static int run_occupancy(struct bench_ctx *cx, unsigned percent)
 	uint32_t *ports = NULL;
 	size_t i, free_ports;
 	int rc = -ENOMEM;
-	char table[32];
 
 	if (w == NULL)
 		return -ENOMEM;
@@ -172,12 +171,7 @@ static int run_occupancy(struct bench_ctx *cx, unsigned percent)
 		keys[i] = w->dst;
 		keys[i].lport = htons((uint16_t)(RANGE_LO + ports[i]));
 	}
-	snprintf(table, sizeof(table), "ports %u%% used", percent);
-	for (i = 0; i < bench_nimpls; i++)
-		if (cx->impl_on[i] && cx->impl_off_why[i] == NULL)
-			(void)bench_table_build(cx, "ports used", bench_impls[i],
-			                        &spec, keys, w->occupied,
-			                        &w->st[i]);
+	bench_build_all(cx, "ports used", &spec, keys, w->occupied, w->st);
 	rc = bench_run_variant(cx, &v);
 	for (i = 0; i < bench_nimpls; i++)
 		if (w->st[i] != NULL)

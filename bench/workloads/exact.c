@@ -31,14 +31,14 @@ static const char *ex_unsupported(void *wl, unsigned i)
 }
 
 static int ex_job(void *wl, unsigned i, unsigned threads,
-                  struct bench_job *job)
+                  unsigned rep, struct bench_job *job)
 {
 	struct exact_wl *w = wl;
 
 	(void)threads;
 	if (w->sh->st[i] == NULL)
 		return -ENODEV;                 /* its table was not built */
-	readers_bind(w->r, bench_impls[i], w->sh->st[i]);
+	readers_bind(w->r, bench_impls[i], w->sh->st[i], rep);
 	job->arg = w->r;
 	job->enter = readers_enter;
 	job->step = readers_step;

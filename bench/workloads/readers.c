@@ -11,6 +11,7 @@
  */
 #include "bench.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,8 +58,11 @@ struct bench_readers *readers_new(const struct bench_lookups *l,
 }
 
 void readers_bind(struct bench_readers *r, const struct bench_impl *im,
-                  void *st)
+                  void *st, unsigned rep)
 {
+	/* Golden-ratio steps: repetitions start far apart, never twice. */
+	size_t start = (size_t)((double)r->len *
+	                        fmod(0.6180339887498949 * rep, 1.0));
 	unsigned t, k;
 
 	r->im = im;
@@ -69,7 +73,8 @@ void readers_bind(struct bench_readers *r, const struct bench_impl *im,
 		/* Beyond BENCH_ORDERS readers, share an order from elsewhere. */
 		k = t - r->first_reader;
 		sl->order = r->orders[k % BENCH_ORDERS];
-		sl->pos = (k / BENCH_ORDERS) * (r->len / 7) % (r->len ? r->len : 1);
+		sl->pos = (start + (k / BENCH_ORDERS) * (r->len / 7)) %
+		          (r->len ? r->len : 1);
 		sl->wrong = 0;
 	}
 }

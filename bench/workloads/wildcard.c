@@ -37,14 +37,14 @@ static const char *wd_unsupported(void *wl, unsigned i)
 }
 
 static int wd_job(void *wl, unsigned i, unsigned threads,
-                  struct bench_job *job)
+                  unsigned rep, struct bench_job *job)
 {
 	struct wild_wl *w = wl;
 
 	(void)threads;
 	if (w->st[i] == NULL)
 		return -ENODEV;
-	readers_bind(w->r, bench_impls[i], w->st[i]);
+	readers_bind(w->r, bench_impls[i], w->st[i], rep);
 	job->arg = w->r;
 	job->enter = readers_enter;
 	job->step = readers_step;
@@ -101,10 +101,7 @@ static int run_wildcard(struct bench_ctx *cx)
 		w.l.keys[i].lport = listeners[j].lport;
 		w.l.expect[i] = j;
 	}
-	for (i = 0; i < bench_nimpls; i++)
-		if (cx->impl_on[i] && cx->impl_off_why[i] == NULL)
-			(void)bench_table_build(cx, "listeners", bench_impls[i],
-			                        &spec, listeners, nl, &w.st[i]);
+	bench_build_all(cx, "listeners", &spec, listeners, nl, w.st);
 	w.r = readers_new(&w.l, BENCH_WILD, spec.threads, 0,
 	                  cx->seed ^ 0x77696c64ull);
 	rc = w.r != NULL ? bench_run_variant(cx, &v) : -ENOMEM;

@@ -363,8 +363,8 @@ static int port_num(const char *p, const char *s, uint16_t *out, char *err)
 
 int lex_endpoint(const char *s, struct script_ep *ep, char *err)
 {
-	const char *addr, *port;
-	size_t alen;
+	const char *addr = NULL, *port = NULL;
+	size_t alen = 0;
 
 	if (split_ep(s, &addr, &alen, &port, err) < 0 ||
 	    ep_addr(s, addr, alen, &ep->addr, err) < 0)
@@ -374,9 +374,9 @@ int lex_endpoint(const char *s, struct script_ep *ep, char *err)
 
 int lex_ep_pattern(const char *s, struct script_ep_pattern *p, char *err)
 {
-	const char *addr, *port, *dash;
+	const char *addr = NULL, *port = NULL, *dash;
 	char lo[24];
-	size_t alen;
+	size_t alen = 0;
 
 	if (split_ep(s, &addr, &alen, &port, err) < 0 ||
 	    ep_addr(s, addr, alen, &p->addr, err) < 0)

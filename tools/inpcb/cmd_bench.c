@@ -24,7 +24,7 @@ static void bench_usage(FILE *f)
 	        "usage: inpcb bench [--workload NAME[,NAME...]] [--size N[,N...]]\n"
 	        "                   [--threads T] [--seconds S] [--repeat R]\n"
 	        "                   [--impl NAME[,NAME...]] [--seed N] [--json]\n"
-	        "                   [--quick] [--progress]\n"
+	        "                   [--quick] [--progress] [--no-pin]\n"
 	        "  --workload  which workloads (default: all of them)\n"
 	        "  --size      PCBs in the lookup tables; k and M suffixes\n"
 	        "              (default 1k,100k,1M,4M; --quick: 1k)\n"
@@ -39,6 +39,7 @@ static void bench_usage(FILE *f)
 	        "  --quick     smoke mode: tiny tables, about a second in all\n"
 	        "  --progress  progress line on stderr even when it is not a\n"
 	        "              terminal\n"
+	        "  --no-pin    do not pin measuring thread t to the t-th CPU\n"
 	        "workloads:");
 	for (i = 0; i < bench_nworkloads; i++)
 		fprintf(f, "\n  %-13s %s", bench_workloads[i]->name,
@@ -150,6 +151,9 @@ int cmd_bench(int argc, char **argv)
 			continue;
 		} else if (strcmp(a, "--progress") == 0) {
 			progress_flag = true;
+			continue;
+		} else if (strcmp(a, "--no-pin") == 0) {
+			o.no_pin = true;
 			continue;
 		}
 		if (!takes_value(a)) {

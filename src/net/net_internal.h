@@ -275,6 +275,7 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
                    struct inp_pcbinfo **out);
 int pcbinfo_destroy(struct inp_pcbinfo *info);   /* -EBUSY if count != 0 */
 unsigned pcbinfo_count(const struct inp_pcbinfo *info);
+bool pcbinfo_busy(struct inp_pcbinfo *info);  /* PCBs listed or being freed */
 /* pcb module: expire TIME_WAIT PCBs whose 2*MSL ended by now_ns. */
 void pcbinfo_expire_timewait(struct inp_pcbinfo *info, uint64_t now_ns);
 /* pcb module: one limiter tick (P9), called once per elapsed second. */

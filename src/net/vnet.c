@@ -152,7 +152,7 @@ bool vnet_has_pcbs(const struct inp_vnet *vnet)
 	int p;
 
 	for (p = 0; p < INP_NPROTO; p++)
-		if (vnet->pcbinfo[p] != NULL && pcbinfo_count(vnet->pcbinfo[p]) != 0)
+		if (pcbinfo_busy(vnet->pcbinfo[p]))
 			return true;
 	return false;
 }

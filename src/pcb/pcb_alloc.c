@@ -190,7 +190,27 @@ static void pcb_unlink_list(struct inp_pcb *p)
 		p->list_next->list_prev = p->list_prev;
 	p->list_next = p->list_prev = NULL;
 	info->count--;
+	/* Off the list but not done with the table: pcbinfo_busy(). */
+	atomic_fetch_add_explicit(&info->freeing, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&info->list_lock);
+}
+
+/*
+ * LC-29, VN-5: a table may go only when no PCB is on its list and no free
+ * is still running on it.  Counting the list alone let a vnet destroy
+ * slip in between a free's unlink and its unhash (tests/stress/README.md).
+ */
+bool pcbinfo_busy(struct inp_pcbinfo *info)
+{
+	bool busy;
+
+	if (info == NULL)
+		return false;
+	pthread_mutex_lock(&info->list_lock);
+	busy = info->count != 0 ||
+	       atomic_load_explicit(&info->freeing, memory_order_acquire) != 0;
+	pthread_mutex_unlock(&info->list_lock);
+	return busy;
 }
 
 static void moptions_free(struct inp_moptions *mo)
@@ -208,6 +228,7 @@ static void moptions_free(struct inp_moptions *mo)
 
 void pcb_free(struct inp_pcb *p)
 {
+	struct inp_pcbinfo *info;
 	struct inp_host *host;
 	struct inp_moptions *mo;
 
@@ -233,9 +254,12 @@ void pcb_free(struct inp_pcb *p)
 	p->mac_label = NULL;
 	mo = p->moptions;
 	p->moptions = NULL;
+	info = p->info;
 	/* Step 5: INP_FREED is set, so this always unlocks ("gone"). */
 	(void)pcb_rele_wlocked(p);
 	moptions_free(mo);                     /* step 6, after unlocking */
+	/* The last touch of the table: it may be destroyed from now on. */
+	atomic_fetch_sub_explicit(&info->freeing, 1, memory_order_release);
 }
 
 void pcb_ref(struct inp_pcb *p)

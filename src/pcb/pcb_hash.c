@@ -115,6 +115,7 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
 	info->seed = host_random32(vnet->host);   /* 1.5: keyed per vnet */
 	atomic_init(&info->move_seq, 0);
 	atomic_init(&info->unlink_seq, 0);
+	atomic_init(&info->freeing, 0);
 	atomic_init(&info->gp_covered, 0);
 	pthread_mutex_init(&info->list_lock, NULL);
 	pthread_mutex_init(&info->hash_lock, NULL);

@@ -203,6 +203,12 @@ struct inp_pcbinfo {
 	struct inp_pcb *list;           /* newest first (LC-27) */
 	unsigned count;
 	uint64_t gencnt;
+	/*
+	 * PCBs off the list whose in_pcbfree has not returned yet: they
+	 * still use this table (unhash, MAC hooks), so it must not go
+	 * (pcbinfo_busy).  Raised under list_lock with the unlink.
+	 */
+	_Atomic unsigned freeing;
 
 	/*
 	 * Writers (bind, connect, disconnect, drop, free) and the serialised

@@ -10,17 +10,16 @@
  *
  * While the stragglers close, an anchor socket keeps the vnet live, so
  * every concurrent attempt must fail; the last straggler is the anchor,
- * closed by the destroying thread itself.  Why not race the very last
- * close against destroy: that is a known library bug (tests/stress/
- * README.md), reproduced deterministically by
+ * closed by the destroying thread itself.  The very last close racing a
+ * destroy is a window too narrow to hit by chance, so it is forced:
  *
  *     stress_13_vnet_destroy --inflight-close
  *
- * which parks the last close inside in_pcbfree (through a MAC
- * destroy_label hook: the PCB is already off the vnet's list) and calls
- * inp_vnet_destroy() meanwhile.  That must be -EBUSY (the socket still
- * exists, vnet.h); today it succeeds and frees the PCB tables under the
- * running close.  Registered with ctest as a disabled test until fixed.
+ * parks the last close inside in_pcbfree (through a MAC destroy_label
+ * hook: the PCB is already off the vnet's list) and calls
+ * inp_vnet_destroy() meanwhile, which must answer -EBUSY (the socket
+ * still exists, vnet.h).  It used to succeed and free the PCB tables
+ * under the running close (tests/stress/README.md, bug 1).
  */
 #include "stress.h"
 
@@ -167,7 +166,7 @@ static void round_once(struct inp_host *host, struct inp_vnet *bystander,
 	}
 }
 
-/* ---- --inflight-close: the known bug, forced ----------------------------- */
+/* ---- --inflight-close: the window between unlink and unhash, forced ----- */
 
 static pthread_mutex_t park_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t park_cv = PTHREAD_COND_INITIALIZER;
@@ -229,7 +228,7 @@ static int inflight_close(void)
 	/* inp_sock_close() has not returned: the socket still exists. */
 	rc = inp_vnet_destroy(v);
 	if (rc == 0)
-		STRESS_FAIL("KNOWN BUG (tests/stress/README.md): "
+		STRESS_FAIL("regression (tests/stress/README.md, bug 1): "
 		            "inp_vnet_destroy() returned 0 while "
 		            "inp_sock_close() of the vnet's last socket was "
 		            "still running (its PCB already off the list, "

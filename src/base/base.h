@@ -13,11 +13,20 @@
 #include <string.h>
 
 /*
- * Record the rule that decided an outcome.  No-op when why is NULL, so
- * callers on fast paths pass it through unconditionally.
+ * Record the rule that decided an outcome.  A macro so that a NULL why
+ * costs one branch and nothing else: the arguments, which often format
+ * addresses (fmt_in4, pcb_describe), are evaluated only when someone asked
+ * for an explanation.  Callers on fast paths pass why through
+ * unconditionally.
  */
-void explain(struct inp_explain *why, const char *rule, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define explain(why, ...)                                                  \
+	do {                                                               \
+		struct inp_explain *explain_why_ = (why);                  \
+		if (explain_why_ != NULL)                                  \
+			explain_record(explain_why_, __VA_ARGS__);         \
+	} while (0)
+void explain_record(struct inp_explain *why, const char *rule,
+                    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Host's injected clock and random source (defaults when not injected). */
 uint64_t host_now_ns(const struct inp_host *host);
@@ -161,5 +170,14 @@ int sockaddr_check(const struct sockaddr *sa, socklen_t len);
 #define NAME_LETTER_FIRST 0x1
 #define NAME_DOTTED       0x2
 bool name_is_valid(const char *name, unsigned rules);
+
+/*
+ * Large, long-lived memory on transparent huge pages (huge.c): zeroed;
+ * from HUGE_PAGE_SIZE up it is a 2 MiB-aligned mapping with MADV_HUGEPAGE,
+ * below that calloc().  huge_free() takes the length huge_alloc() got.
+ */
+#define HUGE_PAGE_SIZE ((size_t)2 << 20)
+void *huge_alloc(size_t len);
+void huge_free(void *p, size_t len);
 
 #endif

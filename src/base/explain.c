@@ -6,13 +6,11 @@
 
 #include <stdio.h>
 
-void explain(struct inp_explain *why, const char *rule, const char *fmt, ...)
+void explain_record(struct inp_explain *why, const char *rule,
+                    const char *fmt, ...)
 {
 	va_list ap;
 
-	/* NULL is the common case on fast paths: one branch, nothing else. */
-	if (why == NULL)
-		return;
 	snprintf(why->rule, sizeof(why->rule), "%s", rule ? rule : "");
 	if (fmt == NULL) {
 		why->reason[0] = '\0';

@@ -108,7 +108,7 @@ int pcb_alloc(struct inp_pcbinfo *info, int family, struct inp_cred *cred,
 	host = info->vnet->host;
 
 	/* LC-3 step 1: zero-filled, on a cache line (line 0, above). */
-	p = aligned_alloc(PCB_ALIGN, PCB_SIZE);
+	p = pcb_zone_alloc(&info->zone);
 	if (p == NULL)
 		return -ENOBUFS;               /* LC-2 */
 	memset(p, 0, PCB_SIZE);
@@ -148,7 +148,7 @@ fail_label:
 	mac_pcb_destroy_label(host, p);
 fail_cred:
 	cred_pcb_detach(cred);                 /* LC-2: nothing stays linked */
-	free(p);                               /* never published */
+	pcb_zone_free(&info->zone, p);         /* never published */
 	return error;
 }
 
@@ -285,8 +285,10 @@ bool pcb_ref_if_alive(struct inp_pcb *p)
 /* After a grace period: no reader can reach p any more. */
 static void pcb_free_rcu(struct rcu_head *head)
 {
+	struct inp_pcb *p = caa_container_of(head, struct inp_pcb, rcu);
+
 	rcu_glue_cb_begin();
-	free(caa_container_of(head, struct inp_pcb, rcu));
+	pcb_zone_free(&p->info->zone, p);      /* the table outlives it (LC-29) */
 }
 
 /*

@@ -26,11 +26,14 @@
  * known to be older than a completed grace period.  The port index is
  * read only under the mutex (bind conflicts) and stays a plain list.
  *
- * Sizing (LC-28, docs/architecture.md): tables do not grow.  The exact
- * table is sized from limits.max_pcbs (the largest power of two not above
- * it, at most 2^23 buckets), so a table at its limit has at most two PCBs
- * per bucket on average and no lookup ever waits for a resize; the tables
- * keyed by the port alone cannot use more than 65536 buckets.
+ * Sizing (LC-28, docs/architecture.md): tables do not grow, so no lookup
+ * ever waits for a resize.  The tables keyed by the port use BSD's
+ * hashinit() rule on limits.max_pcbs, capped at 65536 (no more ports).
+ * The exact table, the one every packet of a connection searches, gets
+ * the smallest power of two not below max_pcbs (at most 2^23): at the
+ * limit, at most one PCB per bucket on average, so a hit reads about 1.5
+ * PCBs instead of the 2 that hashinit's half-size table would cost, for
+ * 8 bytes of head per PCB.
  */
 #include "pcb/pcb_internal.h"
 #include "pcb/pcb_jhash.h"
@@ -55,7 +58,9 @@ static uint32_t hash_buckets(unsigned elements, uint32_t max)
 
 uint32_t pcb_exact_buckets(unsigned max_pcbs)
 {
-	return hash_buckets(max_pcbs, EXACT_MAX_BUCKETS);
+	uint32_t n = hash_buckets(max_pcbs, EXACT_MAX_BUCKETS);
+
+	return n < max_pcbs && n < EXACT_MAX_BUCKETS ? n * 2 : n;
 }
 
 uint32_t pcb_port_buckets(unsigned max_pcbs)
@@ -67,7 +72,7 @@ static int pcbhash_init(struct pcbhash *h, uint32_t nbuckets)
 {
 	uint32_t i;
 
-	h->heads = malloc(nbuckets * sizeof(*h->heads));
+	h->heads = huge_alloc(nbuckets * sizeof(*h->heads));   /* huge.c */
 	h->mask = nbuckets - 1;
 	if (h->heads == NULL)
 		return -ENOMEM;
@@ -76,11 +81,17 @@ static int pcbhash_init(struct pcbhash *h, uint32_t nbuckets)
 	return 0;
 }
 
+static void pcbhash_free(struct pcbhash *h)
+{
+	if (h->heads != NULL)
+		huge_free(h->heads, ((size_t)h->mask + 1) * sizeof(*h->heads));
+}
+
 static void pcbinfo_free_tables(struct inp_pcbinfo *info)
 {
-	free(info->exact.heads);
-	free(info->wild.heads);
-	free(info->porthash.heads);
+	pcbhash_free(&info->exact);
+	pcbhash_free(&info->wild);
+	pcbhash_free(&info->porthash);
 	free(info->lbgroups);
 }
 
@@ -110,6 +121,7 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
 	}
 	for (b = 0; b < n; b++)
 		atomic_init(&info->lbgroups[b], NULL);
+	pcb_zone_init(&info->zone, pcb_alloc_size());
 	info->vnet = vnet;
 	info->proto = proto;
 	info->seed = host_random32(vnet->host);   /* 1.5: keyed per vnet */
@@ -140,6 +152,7 @@ int pcbinfo_destroy(struct inp_pcbinfo *info)
 	 */
 	lbgroups_destroy(info);
 	rcu_glue_barrier();
+	pcb_zone_destroy(&info->zone);
 	pcbinfo_free_tables(info);
 	pthread_mutex_destroy(&info->hash_lock);
 	pthread_mutex_destroy(&info->list_lock);

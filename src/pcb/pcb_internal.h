@@ -195,10 +195,25 @@ struct pcbhash {
 
 struct inp_lbgroup;
 
+/* A table's PCB memory (pcb_zone.c); every field under lock. */
+struct pcb_zone {
+	pthread_mutex_t lock;
+	size_t item_size;
+	void *free;                     /* returned items, newest first */
+	char *carve, *carve_end;        /* the unused rest of the newest slab */
+	struct zone_slab *slabs;
+};
+
+void pcb_zone_init(struct pcb_zone *z, size_t item_size);
+void *pcb_zone_alloc(struct pcb_zone *z);       /* NULL: out of memory */
+void pcb_zone_free(struct pcb_zone *z, void *item);
+void pcb_zone_destroy(struct pcb_zone *z);      /* all items returned */
+
 struct inp_pcbinfo {
 	struct inp_vnet *vnet;
 	enum inp_proto proto;
 
+	struct pcb_zone zone;           /* where its PCBs live */
 	pthread_mutex_t list_lock;
 	struct inp_pcb *list;           /* newest first (LC-27) */
 	unsigned count;

@@ -103,7 +103,7 @@ static unsigned longest_exact_chain(struct inp_pcbinfo *info)
 
 static int setup(void **state)
 {
-	static struct inp_limits lim = { .max_pcbs = BUCKETS + 64 };
+	static struct inp_limits lim = { .max_pcbs = BUCKETS };
 	static const struct fx_config cfg = { .limits = &lim };
 
 	*state = fx_new(&cfg);

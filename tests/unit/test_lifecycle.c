@@ -400,17 +400,19 @@ static void test_lc28_one_routine_sizes_every_table(void **state)
 	struct fx *f = *state;
 	struct inp_pcbinfo *info = NULL;
 
-	/* hashinit(): the largest power of two not above the element count,
-	 * at least 64 buckets; the tables keyed by the port alone at most
-	 * 65536, the exact table at most 2^23 (sized for max_pcbs, so that
-	 * 4M PCBs still find short chains: docs/architecture.md). */
+	/* Port-keyed tables: hashinit(), the largest power of two not above
+	 * the element count, at least 64 buckets, at most 65536.  The exact
+	 * table: the smallest power of two not below it, at most 2^23, so
+	 * that a full table has at most one PCB per bucket on average
+	 * (docs/architecture.md). */
 	expect_buckets(0, 65536);                /* default max_pcbs 65536 */
-	expect_buckets(1000, 512);
+	expect_buckets2(1000, 1024, 512);
 	expect_buckets(1024, 1024);
 	expect_buckets(10, 64);
 	expect_buckets2(1u << 20, 1u << 20, 65536);
-	expect_buckets2((1u << 20) + 4096, 1u << 20, 65536);
+	expect_buckets2((1u << 20) + 4096, 1u << 21, 65536);
 	assert_int_equal(pcb_exact_buckets(4u << 20), 4u << 20);
+	assert_int_equal(pcb_exact_buckets((4u << 20) + 1), 8u << 20);
 	assert_int_equal(pcb_exact_buckets(100u << 20), 1u << 23);
 	assert_int_equal(pcb_port_buckets(4u << 20), 65536);
 	assert_int_equal(pcbinfo_create(NULL, INP_PROTO_UDP, &info), -EINVAL);

@@ -19,6 +19,7 @@
 #include <inpcb/jail.h>
 #include <inpcb/sock.h>
 #include <inpcb/pcb.h>
+#include <inpcb/lbgroup.h>
 #include <inpcb/thread.h>
 #include <inpcb/udp.h>
 #include <inpcb/mac.h>

@@ -204,6 +204,28 @@ int inp_pcb_list(struct inp_vnet *vnet, enum inp_proto proto,
                  struct inp_cred *viewer,
                  inp_pcb_list_fn fn, void *arg, bool *changed);
 
+/*
+ * The ephemeral port allocator's counters for one protocol table of a
+ * vnet (spec section 3).  Every allocation visits FreeBSD's candidates in
+ * FreeBSD's order; `tested` candidates got the exact conflict test (P6 or
+ * P7), `skipped` ones were known taken from the occupancy index without
+ * it, so without RSS alignment tested + skipped is what a plain walk
+ * would have tried (an aligned walk adds the bucket's candidates).
+ * rss_aligned: connect-style allocations that found a port in the RSS
+ * bucket of net.inet.ip.portrange.rss_bits/rss_bucket; rss_fallback: the
+ * ones whose bucket had no free port and took any port.
+ */
+struct inp_portstat {
+	uint64_t allocs;               /* allocator calls that walked */
+	uint64_t failures;             /* of them, EADDRNOTAVAIL */
+	uint64_t tested, skipped;
+	uint64_t rss_aligned, rss_fallback;
+};
+
+/* Copy the counters; any thread, no lock held.  -EINVAL on bad input. */
+int inp_port_stats(struct inp_vnet *vnet, enum inp_proto proto,
+                   struct inp_portstat *st);
+
 #ifdef __cplusplus
 }
 #endif

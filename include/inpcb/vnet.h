@@ -46,7 +46,9 @@ int inp_vnet_destroy(struct inp_vnet *vnet);
  * Per-vnet knobs by their FreeBSD names, for example
  * "net.inet.ip.portrange.first".  Values outside a knob's clamp are clamped
  * on write (spec P1); boolean knobs accept 0 and 1 only (-EINVAL).
- * Unknown name: -ENOENT.
+ * Unknown name: -ENOENT.  The connection-group knobs
+ * (net.inet.pcbgroup.enable, net.inet.rss.bits: docs/architecture.md)
+ * change only while the vnet has no PCB: -EBUSY otherwise.
  */
 int inp_sysctl_set(struct inp_vnet *vnet, const char *name, long value);
 int inp_sysctl_get(const struct inp_vnet *vnet, const char *name,

@@ -51,6 +51,8 @@ struct vnet_sysctls {
 	long portrange_lowfirst, portrange_lowlast;
 	long portrange_reservedhigh, portrange_reservedlow;
 	long portrange_randomized, portrange_randomcps, portrange_randomtime;
+	long portrange_rss_bits;    /* RSS-aligned connect ports: 0 off */
+	long portrange_rss_bucket;  /* their bucket (low rss_bits bits) */
 	long connect_inaddr_wild;   /* net.inet.ip.connect_inaddr_wild */
 	long connect_in6addr_wild;  /* net.inet6.ip6.connect_in6addr_wild */
 	long v6only;                /* net.inet6.ip6.v6only */
@@ -59,6 +61,8 @@ struct vnet_sysctls {
 	long udp_blackhole;         /* net.inet.udp.blackhole */
 	long udp_log_in_vain;       /* net.inet.udp.log_in_vain */
 	long icmp_lim;              /* net.inet.icmp.icmplim (per second) */
+	long pcbgroup_enable;       /* net.inet.pcbgroup.enable (spec 4) */
+	long rss_bits;              /* net.inet.rss.bits, -1: RSS-10 default */
 };
 
 /* Randomisation rate limiter state (spec P8, P9). */
@@ -276,6 +280,14 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
 int pcbinfo_destroy(struct inp_pcbinfo *info);   /* -EBUSY if count != 0 */
 unsigned pcbinfo_count(const struct inp_pcbinfo *info);
 bool pcbinfo_busy(struct inp_pcbinfo *info);  /* PCBs listed or being freed */
+/*
+ * pcb module (pcbgroup.c): inp_sysctl_set for the connection-group knobs
+ * (net.inet.pcbgroup.*, net.inet.rss.bits): -EBUSY unless every PCB
+ * table of the vnet is empty, then the groups are rebuilt.  Takes the
+ * hash locks, then cfg_lock.
+ */
+bool pcbgroup_knob(const char *name);
+int pcbgroup_sysctl_set(struct inp_vnet *vnet, const char *name, long value);
 /* pcb module: expire TIME_WAIT PCBs whose 2*MSL ended by now_ns. */
 void pcbinfo_expire_timewait(struct inp_pcbinfo *info, uint64_t now_ns);
 /* pcb module: one limiter tick (P9), called once per elapsed second. */

@@ -36,6 +36,8 @@ static const struct knob knobs[] = {
 	K("net.inet.ip.portrange.randomized", portrange_randomized, KNOB_BOOL, 0, 1, 1),
 	K("net.inet.ip.portrange.randomcps", portrange_randomcps, KNOB_COUNT, 0, INT_MAX, 10),
 	K("net.inet.ip.portrange.randomtime", portrange_randomtime, KNOB_COUNT, 0, INT_MAX, 45),
+	K("net.inet.ip.portrange.rss_bits", portrange_rss_bits, KNOB_CLAMP, 0, 7, 0),
+	K("net.inet.ip.portrange.rss_bucket", portrange_rss_bucket, KNOB_CLAMP, 0, 127, 0),
 	K("net.inet.ip.connect_inaddr_wild", connect_inaddr_wild, KNOB_BOOL, 0, 1, 0),
 	K("net.inet6.ip6.connect_in6addr_wild", connect_in6addr_wild, KNOB_BOOL, 0, 1, 1),
 	K("net.inet6.ip6.v6only", v6only, KNOB_BOOL, 0, 1, 1),
@@ -46,6 +48,8 @@ static const struct knob knobs[] = {
 	K("net.inet.udp.blackhole", udp_blackhole, KNOB_BOOL, 0, 1, 0),
 	K("net.inet.udp.log_in_vain", udp_log_in_vain, KNOB_BOOL, 0, 1, 0),
 	K("net.inet.icmp.icmplim", icmp_lim, KNOB_COUNT, 0, INT_MAX, 200),
+	K("net.inet.pcbgroup.enable", pcbgroup_enable, KNOB_BOOL, 0, 1, 0),
+	K("net.inet.rss.bits", rss_bits, KNOB_INT, -1, 7, -1),
 };
 #undef K
 
@@ -122,6 +126,8 @@ int inp_sysctl_set(struct inp_vnet *vnet, const char *name, long value)
 
 	if (vnet == NULL || name == NULL)
 		return -EINVAL;
+	if (pcbgroup_knob(name))        /* only while the tables are empty */
+		return pcbgroup_sysctl_set(vnet, name, value);
 	pthread_mutex_lock(&vnet->cfg_lock);
 	rc = sysctl_apply(&vnet->sc, name, value);
 	pthread_mutex_unlock(&vnet->cfg_lock);

@@ -93,6 +93,7 @@ static void pcbinfo_free_tables(struct inp_pcbinfo *info)
 	pcbhash_free(&info->wild);
 	pcbhash_free(&info->porthash);
 	free(info->lbgroups);
+	port_index_destroy(info);
 }
 
 /* LC-28 */
@@ -151,6 +152,7 @@ int pcbinfo_destroy(struct inp_pcbinfo *info)
 	 * 26) and leak checkers see the memory returned.
 	 */
 	lbgroups_destroy(info);
+	pcbgroups_free(info);
 	rcu_glue_barrier();
 	pcb_zone_destroy(&info->zone);
 	pcbinfo_free_tables(info);
@@ -313,12 +315,14 @@ static void port_link_head(struct inp_pcbinfo *info, struct inp_pcb *p)
 		(*pos)->port_pprev = &p->port_next;
 	p->port_pprev = pos;
 	*pos = p;
+	port_index_add(p);                     /* port_index.c */
 }
 
 static void port_unlink(struct inp_pcb *p)
 {
 	if (p->port_pprev == NULL)
 		return;
+	port_index_del(p);                     /* port_index.c */
 	*p->port_pprev = p->port_next;
 	if (p->port_next != NULL)
 		p->port_next->port_pprev = p->port_pprev;
@@ -394,6 +398,7 @@ static bool lb_eligible(const struct inp_pcb *p)
 
 int pcb_insert(struct inp_pcb *p)
 {
+	struct pcbgroup_held gh;
 	int error;
 
 	/* LC-23: insertion needs the flag clear; inv. 21: a port. */
@@ -404,19 +409,25 @@ int pcb_insert(struct inp_pcb *p)
 		if (error != 0)
 			return error;          /* -ENOBUFS (V16, LB-5) */
 	}
+	pcbgroup_begin(p, false, &gh);         /* spec 4: PG-9, PG-14 */
 	tables_link(p);
 	p->flags |= INP_F_INHASHLIST;
+	pcbgroup_end(p, &gh);
 	return 0;
 }
 
 void pcb_remove(struct inp_pcb *p)
 {
+	struct pcbgroup_held gh;
+
 	if (p == NULL || !(p->flags & INP_F_INHASHLIST))
 		return;
 	lbgroup_leave(p);
+	pcbgroup_begin(p, true, &gh);          /* PG-16 */
 	hash_unlink(p);
 	port_unlink(p);
 	p->flags &= ~INP_F_INHASHLIST;         /* LC-23 */
+	pcbgroup_end(p, &gh);
 }
 
 /*
@@ -427,15 +438,19 @@ void pcb_remove(struct inp_pcb *p)
  */
 void pcb_rehash(struct inp_pcb *p)
 {
+	struct pcbgroup_held gh;
+
 	if (p == NULL || !(p->flags & INP_F_INHASHLIST))
 		return;                        /* LC-23: rehash needs it set */
 	pcb_move_begin(p->info);
+	pcbgroup_begin(p, false, &gh);         /* PG-13 */
 	hash_unlink(p);
 	port_unlink(p);
 	lbgroup_leave(p);
 	if (lb_eligible(p))
 		(void)lbgroup_join(p);
 	tables_link(p);
+	pcbgroup_end(p, &gh);
 	pcb_move_end(p->info);
 }
 

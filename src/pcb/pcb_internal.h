@@ -125,6 +125,8 @@ struct inp_pcb {
 	/* ---- colder ---- */
 	uint64_t gencnt;
 	bool jailed4, jailed6;          /* cached prison_restricts() */
+	uint8_t occ_bits;               /* PCB_OCC_*: how occ records it */
+	struct port_node *occ;          /* port_index.c node, or NULL */
 	/* writers only (hash mutex): O(1) unlinking, the port index */
 	struct inp_pcb *_Atomic *exact_pprev, *_Atomic *wild_pprev;
 	struct inp_pcb *port_next, **port_pprev;
@@ -136,6 +138,16 @@ struct inp_pcb {
 	 */
 	uint64_t exact_gone, wild_gone;
 	struct inp_pcb *list_next, *list_prev;   /* info->list (list_lock) */
+	/*
+	 * Connection groups (pcbgroup.c, spec 4): the chain of the one group
+	 * a connected PCB is in (PG-10), read by lockless group lookups;
+	 * grp, grp_pprev and the links change under that group's lock and
+	 * this PCB's write lock.
+	 */
+	struct inp_pcb *_Atomic grp_next;
+	struct inp_pcb *_Atomic *grp_pprev;
+	uint16_t grp;                   /* 1 + group index; 0: in none */
+	bool grp_bypkt;                 /* placed by a packet's hash (PG-13) */
 
 	/* IP options */
 	uint8_t ip_tos, ip_ttl, ip_minttl;
@@ -148,6 +160,11 @@ struct inp_pcb {
 	struct rcu_head rcu;            /* deferred reclamation (RC-12) */
 	char label[INP_LABEL_MAX];
 };
+
+/* occ_bits: the maps of the occupancy index that hold p's port. */
+#define PCB_OCC_V4      0x01    /* local(laddr) and all, IPv4 view */
+#define PCB_OCC_V6      0x02    /* local(laddr) and all, IPv6 view */
+#define PCB_OCC_DEST    0x04    /* its destination's map */
 
 /* lk_bits: what a lockless wild lookup needs instead of the credential. */
 #define PCB_LK_JAILED4  0x01    /* prison_restricts(cred, AF_INET) */
@@ -194,6 +211,13 @@ struct pcbhash {
 };
 
 struct inp_lbgroup;
+struct port_index;
+
+/* Ephemeral allocator counters (pcb_port.c), relaxed atomics. */
+struct port_counters {
+	_Atomic uint64_t allocs, failures, tested, skipped;
+	_Atomic uint64_t rss_aligned, rss_fallback;
+};
 
 /* A table's PCB memory (pcb_zone.c); every field under lock. */
 struct pcb_zone {
@@ -236,6 +260,8 @@ struct inp_pcbinfo {
 	struct inp_lbgroup *_Atomic *lbgroups;  /* by lport, porthash.mask */
 
 	uint16_t cursor_def, cursor_high, cursor_low;   /* P3 */
+	struct port_index *pidx;        /* port_index.c (hash_lock), lazy */
+	struct port_counters portstat;
 	uint32_t seed;
 	uint64_t wild_seq;              /* last wild insertion (hash_lock) */
 
@@ -254,6 +280,13 @@ struct inp_pcbinfo {
 	/* LC-10 grace-period bookkeeping (pcb_hash.c) */
 	_Atomic uint64_t unlink_seq;    /* last chain removal */
 	_Atomic uint64_t gp_covered;    /* removals up to here are old news */
+
+	/*
+	 * Connection groups (pcbgroup.c), NULL while the vnet's option is
+	 * off.  Replaced only under hash_lock while the table is empty; the
+	 * old one goes after a grace period (lookups read it in a section).
+	 */
+	struct pcbgroups *_Atomic groups;
 };
 
 /*
@@ -448,6 +481,15 @@ int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
                         const union inp_addr *la, uint16_t lport,
                         bool wildcard, bool wlock, struct inp_pcb **out);
 /*
+ * The exact step of pcb_lookup_lockless on one chain linked through the
+ * field at next_off (a connection group's): called inside a read-side
+ * section, which it leaves.  0 and *out locked; -ENOENT; -EAGAIN.
+ */
+int pcb_lookup_exact_in(struct inp_pcb *_Atomic *head, size_t next_off,
+                        int af, const union inp_addr *fa, uint16_t fport,
+                        const union inp_addr *la, uint16_t lport,
+                        bool wlock, struct inp_pcb **out);
+/*
  * The serialised lookup (LK-9 under the hash mutex); any thread, no lock
  * held.  held_out[0..nheld) / held: what a burst already holds (NULL, 0,
  * 0 for one lookup).  0 and *out locked; -ENOENT; for bursts -EDEADLK,
@@ -495,6 +537,81 @@ void lbgroups_destroy(struct inp_pcbinfo *info);
 int lbgroup_stats(const struct inp_pcb *p, unsigned *size,
                   unsigned *nactive, unsigned *npending);
 
+/* ---- connection groups (pcbgroup.c, spec 4) ------------------------- */
+
+/*
+ * Lock order with groups (docs/architecture.md): PCB lock -> hash_lock ->
+ * group locks in ascending index -> vnet cfg_lock.  A change of the
+ * shared wildcard table (the wild chains) holds every group lock (PG-9),
+ * so that it may be read under any one; a connected PCB's change holds
+ * the locks of the groups it leaves and enters.  A move by a packet's
+ * hash (pcbgroup_rehash_pkt) takes its two group locks without hash_lock.
+ */
+struct pcbgroups;
+
+/* What pcbgroup_begin() locked, for pcbgroup_end(). */
+struct pcbgroup_held {
+	struct pcbgroups *gs;           /* NULL: groups off, nothing held */
+	unsigned lo, hi;                /* 1 + index of the groups held, 0 */
+	unsigned target;                /* 1 + the group p belongs in, 0 */
+	bool all;                       /* every group lock (PG-9) */
+};
+
+/*
+ * Around every change of a PCB's table membership in pcb_hash.c (hash
+ * mutex and PCB write lock held): begin takes the group locks the change
+ * needs, end updates p's group membership (PG-13, PG-14, PG-16) and drops
+ * them.  removing: p leaves the tables.
+ */
+void pcbgroup_begin(struct inp_pcb *p, bool removing,
+                    struct pcbgroup_held *h);
+void pcbgroup_end(struct inp_pcb *p, struct pcbgroup_held *h);
+
+/*
+ * PG-11 step 1 for a packet, lockless (a registered RCU reader holding no
+ * section): the exact match in the packet's group (PG-7 packet hash, else
+ * the software Toeplitz hash of the tuple).  0 and *out locked as asked;
+ * -ENOENT: groups off or no match there; -EAGAIN: unsure.  Any error
+ * means: ask the reservation table (PG-2), which holds every PCB.
+ */
+int pcbgroup_lookup(struct inp_pcbinfo *info, int af,
+                    const union inp_addr *fa, uint16_t fport,
+                    const union inp_addr *la, uint16_t lport,
+                    const struct inp_pkt_ctx *pkt, bool wlock,
+                    struct inp_pcb **out);
+
+/*
+ * in_pcbrehash_mbuf (PG-13): place connected p in the group of a packet
+ * hash of type type (software placement when the type is not usable,
+ * PG-7).  PCB write-locked; takes no hash_lock.  0, or -ENOENT when p is
+ * in no group (groups off, wild, dropped, not hashed).
+ */
+int pcbgroup_rehash_pkt(struct inp_pcb *p, enum inp_hashtype type,
+                        uint32_t hash);
+
+/* pcbinfo_destroy: the groups of an empty table. */
+void pcbgroups_free(struct inp_pcbinfo *info);
+
+/* Tests and invariant checks. */
+unsigned pcbgroup_count(struct inp_pcbinfo *info);      /* 0: off */
+int pcbgroup_of(const struct inp_pcb *p);               /* -1: none */
+/* The group of a tuple by software placement (PG-6), -1: groups off. */
+int pcbgroup_for_tuple(struct inp_pcbinfo *info, int af,
+                       const union inp_addr *fa, uint16_t fport,
+                       const union inp_addr *la, uint16_t lport);
+/* The group of a packet hash, -1 when PG-7 does not accept its type. */
+int pcbgroup_for_hash(struct inp_pcbinfo *info, int af,
+                      enum inp_hashtype type, uint32_t hash);
+/*
+ * Invariants 16 and 17 seen from group g, under g's lock only: every
+ * member is connected, not dropped, hashed and placed as its tuple or
+ * packet says; no PCB of the shared wildcard table (readable under one
+ * group lock, PG-9) is in a group.  0, -EINVAL (no such group), or
+ * -EPROTO with the first violation in why.
+ */
+int pcbgroup_verify(struct inp_pcbinfo *info, unsigned g,
+                    struct inp_explain *why);
+
 /* ---- bind, ports, connect (pcb_bind.c, pcb_port.c, pcb_connect.c) --- */
 
 /*
@@ -532,6 +649,50 @@ int pcb_lport(struct inp_pcb *p, int af, const union inp_addr *laddr,
               const union inp_addr *faddr, uint16_t fport, uint16_t *lportp,
               struct inp_cred *cred, bool wildcard_test,
               struct inp_explain *why);
+
+/* ---- the port occupancy index (portmap.c, port_index.c) ------------- */
+
+/* A set of ports: 1024 words of bits, 16 words of "word is full" bits. */
+#define PORTMAP_WORDS 1024
+struct portmap {
+	uint64_t bits[PORTMAP_WORDS];
+	uint64_t full[PORTMAP_WORDS / 64];
+};
+struct portmap *portmap_new(void);              /* zeroed; NULL: ENOMEM */
+void portmap_set(struct portmap *m, uint16_t port);
+void portmap_clear(struct portmap *m, uint16_t port);
+bool portmap_test(const struct portmap *m, uint16_t port);
+/* Smallest port in [from, to] clear in every map (NULL: empty), or -1. */
+long portmap_next_clear(const struct portmap *const *maps, unsigned n,
+                        unsigned from, unsigned to);
+
+/*
+ * The maps one allocation may skip: a set bit in any of them is a port
+ * that the allocation's exact test would refuse (port_index.c states
+ * the invariant).  n == 0: the index knows nothing, test every port.
+ */
+struct port_skip {
+	const struct portmap *maps[4];
+	unsigned n;
+};
+/* Hooks of the port chain (pcb_hash.c), hash_lock held. */
+void port_index_add(struct inp_pcb *p);
+void port_index_del(struct inp_pcb *p);
+void port_index_destroy(struct inp_pcbinfo *info);
+/* P7 from laddr to faddr:fport in view af. */
+void port_skip_connect(struct inp_pcbinfo *info, int af,
+                       const union inp_addr *laddr,
+                       const union inp_addr *faddr, uint16_t fport,
+                       struct port_skip *s);
+/* P6 at laddr in view af (best fit or exact); dual: also IPv4 '0.0.0.0'. */
+void port_skip_bind(struct inp_pcbinfo *info, int af,
+                    const union inp_addr *laddr, bool bestfit, bool dual,
+                    const struct inp_cred *cred, struct port_skip *s);
+/* P7 refused a port because of connection t: remember it, extend s. */
+void port_index_learn(struct inp_pcbinfo *info, int af,
+                      const union inp_addr *laddr,
+                      const union inp_addr *faddr, uint16_t fport,
+                      struct inp_pcb *t, struct port_skip *s);
 
 /*
  * in_pcbconnect / in6_pcbconnect (C5-C9): PCB write-locked.  Source

@@ -234,6 +234,14 @@ int inp_pcb_lookup(struct inp_vnet *vnet, enum inp_proto proto,
 	wlock = (flags & INP_LOOKUP_WLOCKPCB) != 0;
 	wild = (flags & INP_LOOKUP_WILDCARD) != 0;
 	if (why == NULL && rcu_glue_reader_ok()) {
+		/* PG-12: the packet's connection group first, if any. */
+		if (atomic_load_explicit(&info->groups,
+		                         memory_order_relaxed) != NULL &&
+		    pcbgroup_lookup(info, src->sa_family, &fa, fport, &la,
+		                    lport, pkt, wlock, &p) == 0) {
+			*out = p;
+			return 0;
+		}
 		error = pcb_lookup_lockless(info, src->sa_family, &fa, fport,
 		                            &la, lport, wild, wlock, &p);
 		if (error != -EAGAIN) {

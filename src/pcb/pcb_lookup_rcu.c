@@ -69,15 +69,28 @@ static inline bool rcu_exact_match(const struct inp_pcb *p, int af,
 	       rcu_addr_eq(&p->faddr, fa, af) && rcu_addr_eq(&p->laddr, la, af);
 }
 
-/* L1 in the section: the first entry of chain p matching the 4-tuple. */
-static inline struct inp_pcb *rcu_exact_walk(struct inp_pcb *p, int af,
+/* The chain link at offset next_off of p: exact_next or grp_next. */
+static inline struct inp_pcb *rcu_next(const struct inp_pcb *p,
+                                       size_t next_off)
+{
+	return atomic_load_explicit(
+	    (struct inp_pcb *_Atomic *)((const char *)p + next_off),
+	    memory_order_acquire);
+}
+
+/*
+ * L1 in the section: the first entry of chain p matching the 4-tuple;
+ * the chain is linked through exact_next (the table) or grp_next (a
+ * connection group, pcbgroup.c), next_off says which.
+ */
+static inline struct inp_pcb *rcu_exact_walk(struct inp_pcb *p,
+                                             size_t next_off, int af,
                                              const union inp_addr *fa,
                                              uint16_t fport,
                                              const union inp_addr *la,
                                              uint16_t lport)
 {
-	for (; p != NULL;
-	     p = atomic_load_explicit(&p->exact_next, memory_order_acquire))
+	for (; p != NULL; p = rcu_next(p, next_off))
 		if (rcu_exact_match(p, af, fa, fport, la, lport))
 			return p;
 	return NULL;
@@ -279,6 +292,55 @@ static bool recheck(const struct inp_pcb *p, enum cand_kind kind, int af,
 }
 
 /*
+ * RC-18 for one candidate found in the section, leaving the section
+ * (FreeBSD's inp_smr_lock leaves it too): 0 when p is locked and not
+ * dead, -EAGAIN otherwise (nothing held).
+ */
+static int smr_lock_leave(struct inp_pcb *p, bool wlock)
+{
+	switch (smr_try(p, wlock)) {
+	case SMR_LOCKED:
+		rcu_glue_read_unlock();
+		return 0;
+	case SMR_DEFERRED:
+		rcu_glue_read_unlock();
+		return smr_lock_wait(p, wlock, false) != 0 ? -EAGAIN : 0;
+	default:
+		rcu_glue_read_unlock();
+		return -EAGAIN;
+	}
+}
+
+/*
+ * An exact lookup in one chain (a connection group's, pcbgroup.c):
+ * entered inside a read-side section, which it leaves.  The walk, lock
+ * step and re-check of pcb_lookup_lockless; a miss is not final for the
+ * caller (a group may miss a PCB that is moving, PG-14).
+ */
+int pcb_lookup_exact_in(struct inp_pcb *_Atomic *head, size_t next_off,
+                        int af, const union inp_addr *fa, uint16_t fport,
+                        const union inp_addr *la, uint16_t lport,
+                        bool wlock, struct inp_pcb **out)
+{
+	struct inp_pcb *p;
+
+	p = rcu_exact_walk(atomic_load_explicit(head, memory_order_acquire),
+	                   next_off, af, fa, fport, la, lport);
+	if (p == NULL) {
+		rcu_glue_read_unlock();
+		return -ENOENT;
+	}
+	if (smr_lock_leave(p, wlock) != 0)
+		return -EAGAIN;
+	if (!recheck(p, CAND_EXACT, af, fa, fport, la, lport, 0)) {
+		pcb_unlock(p);
+		return -EAGAIN;
+	}
+	*out = p;
+	return 0;
+}
+
+/*
  * The lockless lookup of one packet.  Enters and leaves the read-side
  * section.  0: *out locked and current; -ENOENT: no PCB matches;
  * -EAGAIN: ask the serialised lookup.
@@ -300,6 +362,7 @@ int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
 	                       &info->exact.heads[pcb_hash_exact(
 	                           info, fa, lport, fport)].first,
 	                       memory_order_acquire),
+	                   offsetof(struct inp_pcb, exact_next),
 	                   af, fa, fport, la, lport);
 	if (p == NULL && wildcard) {
 		p = lbgroup_lookup_rcu(info, af, fa, fport, la, lport, &jailed);
@@ -318,19 +381,8 @@ int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
 		rcu_glue_read_unlock();
 		return -ENOENT;
 	}
-	switch (smr_try(p, wlock)) {
-	case SMR_LOCKED:
-		rcu_glue_read_unlock();
-		break;
-	case SMR_DEFERRED:
-		rcu_glue_read_unlock();
-		if (smr_lock_wait(p, wlock, false) != 0)
-			return -EAGAIN;
-		break;
-	default:
-		rcu_glue_read_unlock();
+	if (smr_lock_leave(p, wlock) != 0)
 		return -EAGAIN;
-	}
 	if (!recheck(p, kind, af, fa, fport, la, lport, rank)) {
 		pcb_unlock(p);
 		return -EAGAIN;
@@ -451,8 +503,8 @@ static void burst_find(struct inp_pcbinfo *info, struct burst_ent *e,
 	bool jailed = false;
 
 	e->kind = CAND_EXACT;
-	e->p = rcu_exact_walk(e->first, e->af, &e->fa, e->fport, &e->la,
-	                      e->lport);
+	e->p = rcu_exact_walk(e->first, offsetof(struct inp_pcb, exact_next),
+	                      e->af, &e->fa, e->fport, &e->la, e->lport);
 	if (e->p != NULL || !wildcard)
 		return;
 	e->p = lbgroup_lookup_rcu(info, e->af, &e->fa, e->fport, &e->la,

@@ -9,12 +9,27 @@
  * (P6, lookup_local) or connect-style (P7, a packet lookup): the caller
  * decides by passing a destination or not.
  *
+ * The walk visits FreeBSD's candidates in FreeBSD's order, but asks the
+ * occupancy index (port_index.c) for the next candidate that is not
+ * certainly taken, so a nearly full range costs a few bitmap words rather
+ * than one lookup per used port; the exact test still decides every port
+ * the index leaves open.  With net.inet.ip.portrange.rss_bits set, a
+ * connect-style allocation first walks only the ports whose replies hash
+ * to the chosen RSS bucket (rss_ports.c), in the same order, and falls
+ * back to the plain walk when none of them is free.
+ *
  * Locking: pcb_lport() runs with the PCB write lock and the table's hash
- * write lock held; the hash lock protects the cursors (LK-2).  The
- * limiter's counter is shared by every non-UDP table of the vnet, which do
- * not share a hash lock, so it is updated with relaxed atomics.
+ * write lock held; the hash lock protects the cursors (LK-2) and the
+ * index.  The limiter's counter is shared by every non-UDP table of the
+ * vnet, which do not share a hash lock, so it is updated with relaxed
+ * atomics; so are the allocator counters, which readers read unlocked.
  */
 #include "pcb/pcb_internal.h"
+#include "rss/rss_internal.h"
+
+#define STAT_ADD(info, f, n)                                               \
+	atomic_fetch_add_explicit(&(info)->portstat.f, (n),                \
+	                          memory_order_relaxed)
 
 /* One ephemeral range after P1/P2, with the cursor it advances. */
 struct port_range {
@@ -32,6 +47,9 @@ struct port_test {
 	uint16_t fport;
 	const struct inp_cred *cred;
 	bool wildcard;
+	struct port_skip skip;         /* ports the index knows are taken */
+	const struct rss_portsol *rss; /* non-NULL: the aligned walk */
+	uint64_t tested, skipped;
 };
 
 static uint16_t port_clamp(long v)
@@ -109,28 +127,83 @@ static bool range_randomize(const struct inp_pcb *p,
 }
 
 /*
- * P6 / P7: is the candidate (network order) taken?  Bind-style: a
+ * P6 / P7: who takes the candidate (network order)?  Bind-style: a
  * lookup_local in the B6 mode on the PCB's own view and, for a dual-stack
  * IPv6-path PCB, also on the IPv4 view at 0.0.0.0 [cur].  Connect-style:
  * a packet lookup of the would-be 4-tuple; it only returns a jailed PCB
  * when laddr belongs to that PCB's jail (J3), as P7 asks.
  */
-static bool port_taken(const struct port_test *t, uint16_t lport)
+static struct inp_pcb *port_holder(const struct port_test *t, uint16_t lport)
 {
+	static const union inp_addr any;
 	struct inp_pcbinfo *info = t->p->info;
+	struct inp_pcb *q;
 
 	if (t->faddr != NULL)
 		return pcb_lookup_hash(info, t->af, t->faddr, t->fport,
-		                       t->laddr, lport, t->wildcard,
-		                       NULL) != NULL;
-	if (pcb_lookup_local(info, t->af, t->laddr, lport, t->wildcard,
-	                     t->cred) != NULL)
-		return true;
-	if (t->af == AF_INET6 && (t->p->vflag & INP_V_IPV4) &&
-	    (t->p->vflag & INP_V_IPV6)) {
-		static const union inp_addr any;
-		return pcb_lookup_local(info, AF_INET, &any, lport,
-		                        t->wildcard, t->cred) != NULL;
+		                       t->laddr, lport, t->wildcard, NULL);
+	q = pcb_lookup_local(info, t->af, t->laddr, lport, t->wildcard,
+	                     t->cred);
+	if (q == NULL && t->af == AF_INET6 && (t->p->vflag & INP_V_IPV4) &&
+	    (t->p->vflag & INP_V_IPV6))
+		q = pcb_lookup_local(info, AF_INET, &any, lport, t->wildcard,
+		                     t->cred);
+	return q;
+}
+
+/* The exact test; a connection in the way is remembered by the index. */
+static bool port_taken(struct port_test *t, uint16_t port)
+{
+	struct inp_pcb *q = port_holder(t, htons(port));
+
+	t->tested++;
+	if (q != NULL && t->faddr != NULL && pcb_has_faddr(q))
+		port_index_learn(t->p->info, t->af, t->laddr, t->faddr,
+		                 t->fport, q, &t->skip);
+	return q != NULL;
+}
+
+static bool skip_has(const struct port_skip *s, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (portmap_test(s->maps[i], port))
+			return true;
+	return false;
+}
+
+/* The next candidate in [from, to] worth the exact test, or -1. */
+static long next_open(struct port_test *t, unsigned from, unsigned to)
+{
+	long x;
+
+	if (t->rss == NULL) {
+		x = portmap_next_clear(t->skip.maps, t->skip.n, from, to);
+		t->skipped += (uint64_t)((x < 0 ? (long)to + 1 : x) - from);
+		return x;
+	}
+	/* Only the bucket's ports are candidates; skip the known-taken. */
+	while ((x = rss_port_next(t->rss, from, to)) >= 0 &&
+	       skip_has(&t->skip, (uint16_t)x)) {
+		t->skipped++;
+		from = (unsigned)x + 1;
+	}
+	return x;
+}
+
+/* The first free candidate of [from, to], in order. */
+static bool walk_run(struct port_test *t, unsigned from, unsigned to,
+                     uint16_t *found)
+{
+	long x;
+
+	while (from <= to && (x = next_open(t, from, to)) >= 0) {
+		if (!port_taken(t, (uint16_t)x)) {
+			*found = (uint16_t)x;
+			return true;
+		}
+		from = (unsigned)x + 1;
 	}
 	return false;
 }
@@ -138,30 +211,112 @@ static bool port_taken(const struct port_test *t, uint16_t lport)
 /*
  * P5: from the cursor (or a random point strictly below hi), step by one
  * with 16-bit wrap, fold anything outside [lo, hi] back to lo, and take
- * the first free candidate; every port is tried exactly once.
+ * the first free candidate; every port is tried exactly once.  That order
+ * is the cyclic order of [lo, hi] from the first candidate, walked here
+ * as two runs; a failed walk leaves the cursor on the last candidate.
  */
-static int range_walk(const struct port_test *t, struct port_range *r,
-                      bool random, uint16_t *found)
+static int range_walk(struct port_test *t, struct port_range *r,
+                      uint16_t start, uint16_t *found)
 {
-	uint16_t cur = *r->cursor;
-	uint32_t tries = (uint32_t)(r->hi - r->lo) + 1;
+	uint16_t first = (uint16_t)(start + 1);
 
-	if (random) {
-		uint32_t x = host_random32(pcb_vnet(t->p)->host);
-		cur = (uint16_t)(r->lo + x % (uint32_t)(r->hi - r->lo));
+	if (first < r->lo || first > r->hi)
+		first = r->lo;
+	if (walk_run(t, first, r->hi, found) ||
+	    (first > r->lo && walk_run(t, r->lo, first - 1u, found))) {
+		*r->cursor = *found;
+		return 0;
 	}
-	while (tries-- > 0) {
-		cur++;
-		if (cur < r->lo || cur > r->hi)
-			cur = r->lo;
-		if (!port_taken(t, htons(cur))) {
-			*r->cursor = cur;
-			*found = cur;
-			return 0;
-		}
-	}
-	*r->cursor = cur;
+	*r->cursor = first == r->lo ? r->hi : (uint16_t)(first - 1);
 	return -EADDRNOTAVAIL;
+}
+
+/* P4/P5: the point the walk starts after (random or the cursor). */
+static uint16_t range_start(const struct port_test *t,
+                            const struct port_range *r, bool random)
+{
+	uint32_t x;
+
+	if (!random)
+		return *r->cursor;
+	x = host_random32(pcb_vnet(t->p)->host);
+	return (uint16_t)(r->lo + x % (uint32_t)(r->hi - r->lo));
+}
+
+/* What the index lets this allocation skip (P6 or P7 maps). */
+static void test_skip(struct port_test *t)
+{
+	bool dual = t->af == AF_INET6 && (t->p->vflag & INP_V_IPV4) &&
+	            (t->p->vflag & INP_V_IPV6);
+
+	if (t->faddr != NULL)
+		port_skip_connect(t->p->info, t->af, t->laddr, t->faddr,
+		                  t->fport, &t->skip);
+	else
+		port_skip_bind(t->p->info, t->af, t->laddr, t->wildcard, dual,
+		               t->cred, &t->skip);
+}
+
+/* An address as it goes on the wire: IPv4 bytes, or IPv6 without zone. */
+static const void *wire_addr(int af, const union inp_addr *a,
+                             struct in6_addr *tmp)
+{
+	if (af == AF_INET)
+		return &a->s4.a4;
+	*tmp = a->a6;
+	(void)in6_clear_zone(tmp);
+	return tmp;
+}
+
+/*
+ * Issue 3 item 6 (RSS-6, RSS-11): the connect-style walk restricted to
+ * the ports whose reply tuple (src faddr:fport, dst laddr:port) hashes
+ * into bucket rss_bucket of 2^rss_bits under the default key (RSS-5).
+ * false: not asked for, or no port of the range is free in the bucket.
+ */
+static bool rss_walk(struct port_test *t, struct port_range *r,
+                     const struct vnet_sysctls *sc, uint16_t start,
+                     uint16_t *found, struct inp_explain *why)
+{
+	unsigned bits = (unsigned)sc->portrange_rss_bits;
+	unsigned bucket = (unsigned)sc->portrange_rss_bucket &
+	                  ((1u << bits) - 1);
+	struct in6_addr fa, la;
+	struct rss_portsol sol;
+	struct inp_pcbinfo *info = t->p->info;
+	uint16_t cursor = *r->cursor;
+
+	if (bits == 0 || t->faddr == NULL ||
+	    rss_port_solve(inp_rss_default_key, t->af,
+	                   wire_addr(t->af, t->faddr, &fa), t->fport,
+	                   wire_addr(t->af, t->laddr, &la), bits, bucket,
+	                   &sol) != 0)
+		return false;
+	t->rss = &sol;
+	if (range_walk(t, r, start, found) == 0) {
+		t->rss = NULL;
+		STAT_ADD(info, rss_aligned, 1);
+		explain(why, "RSS-11", "port %u: replies hash to RSS bucket %u "
+		        "of %u", (unsigned)*found, bucket, 1u << bits);
+		return true;
+	}
+	t->rss = NULL;
+	*r->cursor = cursor;           /* the plain walk starts afresh */
+	STAT_ADD(info, rss_fallback, 1);
+	explain(why, "RSS-11", "no free port of the %s range lands in RSS "
+	        "bucket %u of %u: any port will do", r->name, bucket,
+	        1u << bits);
+	return false;
+}
+
+static void stat_walk(struct inp_pcbinfo *info, const struct port_test *t,
+                      int rc)
+{
+	STAT_ADD(info, allocs, 1);
+	STAT_ADD(info, tested, t->tested);
+	STAT_ADD(info, skipped, t->skipped);
+	if (rc != 0)
+		STAT_ADD(info, failures, 1);
 }
 
 int pcb_lport(struct inp_pcb *p, int af, const union inp_addr *laddr,
@@ -172,7 +327,7 @@ int pcb_lport(struct inp_pcb *p, int af, const union inp_addr *laddr,
 	struct vnet_sysctls sc;
 	struct port_range r;
 	struct port_test t;
-	uint16_t port;
+	uint16_t port, start;
 	bool random;
 	int rc;
 
@@ -193,7 +348,15 @@ int pcb_lport(struct inp_pcb *p, int af, const union inp_addr *laddr,
 	t = (struct port_test){ .p = p, .af = af, .laddr = laddr,
 	                        .faddr = faddr, .fport = fport, .cred = cred,
 	                        .wildcard = wildcard_test };
-	rc = range_walk(&t, &r, random, &port);
+	test_skip(&t);
+	start = range_start(&t, &r, random);
+	if (rss_walk(&t, &r, &sc, start, &port, why)) {
+		stat_walk(p->info, &t, 0);
+		*lportp = htons(port);
+		return 0;
+	}
+	rc = range_walk(&t, &r, start, &port);
+	stat_walk(p->info, &t, rc);
 	if (rc != 0) {
 		explain(why, "P5", "every port of the %s range %u-%u is in use "
 		        "(%s test)", r.name, (unsigned)r.lo, (unsigned)r.hi,
@@ -201,9 +364,32 @@ int pcb_lport(struct inp_pcb *p, int af, const union inp_addr *laddr,
 		return rc;
 	}
 	*lportp = htons(port);
-	explain(why, "P5", "port %u from the %s range %u-%u (%s start)",
+	explain(why, "P5", "port %u from the %s range %u-%u (%s start; "
+	        "%llu candidates tested, %llu known in use skipped)",
 	        (unsigned)port, r.name, (unsigned)r.lo, (unsigned)r.hi,
-	        random ? "random" : "sequential");
+	        random ? "random" : "sequential",
+	        (unsigned long long)t.tested, (unsigned long long)t.skipped);
+	return 0;
+}
+
+int inp_port_stats(struct inp_vnet *vnet, enum inp_proto proto,
+                   struct inp_portstat *st)
+{
+	struct port_counters *c;
+
+	if (vnet == NULL || st == NULL ||
+	    (proto != INP_PROTO_UDP && proto != INP_PROTO_TCP) ||
+	    vnet->pcbinfo[proto] == NULL)
+		return -EINVAL;
+	c = &vnet->pcbinfo[proto]->portstat;
+	st->allocs = atomic_load_explicit(&c->allocs, memory_order_relaxed);
+	st->failures = atomic_load_explicit(&c->failures, memory_order_relaxed);
+	st->tested = atomic_load_explicit(&c->tested, memory_order_relaxed);
+	st->skipped = atomic_load_explicit(&c->skipped, memory_order_relaxed);
+	st->rss_aligned = atomic_load_explicit(&c->rss_aligned,
+	                                       memory_order_relaxed);
+	st->rss_fallback = atomic_load_explicit(&c->rss_fallback,
+	                                        memory_order_relaxed);
 	return 0;
 }
 

@@ -26,6 +26,8 @@ static const struct {
 	{ "net.inet.ip.portrange.randomized", 1 },
 	{ "net.inet.ip.portrange.randomcps", 10 },
 	{ "net.inet.ip.portrange.randomtime", 45 },
+	{ "net.inet.ip.portrange.rss_bits", 0 },
+	{ "net.inet.ip.portrange.rss_bucket", 0 },
 	{ "net.inet.ip.connect_inaddr_wild", 0 },
 	{ "net.inet6.ip6.connect_in6addr_wild", 1 },
 	{ "net.inet6.ip6.v6only", 1 },
@@ -36,6 +38,8 @@ static const struct {
 	{ "net.inet.udp.blackhole", 0 },
 	{ "net.inet.udp.log_in_vain", 0 },
 	{ "net.inet.icmp.icmplim", 200 },
+	{ "net.inet.pcbgroup.enable", 0 },  /* connection groups: pcbgroup.c */
+	{ "net.inet.rss.bits", -1 },        /* -1: RSS-10 from the CPUs */
 };
 #define N_DEFAULTS (sizeof(defaults) / sizeof(defaults[0]))
 

@@ -70,6 +70,16 @@ static const struct counter icmp_counters[] = {
 	IP(icps_checksum, "bad checksums"),
 };
 
+#define PORT(f, w) { #f, w, offsetof(struct inp_portstat, f) }
+static const struct counter port_counters[] = {
+	PORT(allocs, "ephemeral port allocations"),
+	PORT(failures, "failed: every port of the range in use"),
+	PORT(tested, "candidate ports given the conflict test"),
+	PORT(skipped, "candidate ports skipped as known in use"),
+	PORT(rss_aligned, "ports in the chosen RSS bucket"),
+	PORT(rss_fallback, "RSS bucket full: any port taken"),
+};
+
 static void section(FILE *f, const char *name, const void *st,
                     const struct counter *c, size_t n)
 {
@@ -87,15 +97,20 @@ static void section(FILE *f, const char *name, const void *st,
 
 int print_counters(FILE *f, struct inp_vnet *vnet)
 {
+	struct inp_portstat ups, tps;
 	struct inp_udpstat us;
 	struct inp_ipstat is;
 	int rc;
 
 	if ((rc = inp_udp_stats(vnet, &us)) < 0 ||
-	    (rc = inp_ip_stats(vnet, &is)) < 0)
+	    (rc = inp_ip_stats(vnet, &is)) < 0 ||
+	    (rc = inp_port_stats(vnet, INP_PROTO_UDP, &ups)) < 0 ||
+	    (rc = inp_port_stats(vnet, INP_PROTO_TCP, &tps)) < 0)
 		return rc;
 	section(f, "udp", &us, udp_counters, N(udp_counters));
 	section(f, "ip", &is, ip_counters, N(ip_counters));
 	section(f, "icmp", &is, icmp_counters, N(icmp_counters));
+	section(f, "udp ports", &ups, port_counters, N(port_counters));
+	section(f, "tcp ports", &tps, port_counters, N(port_counters));
 	return 0;
 }

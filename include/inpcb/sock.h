@@ -195,6 +195,30 @@ struct inp_rcvinfo {
 long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
                    size_t buflen);
 
+/*
+ * inp_sock_recv() without taking anything: copies the oldest datagram's
+ * info and up to buflen bytes (buf may be NULL), leaving it queued, and
+ * returns the bytes copied; when nothing is queued, the pending
+ * asynchronous error (negative, not cleared) or -EAGAIN.
+ */
+long inp_sock_peek(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
+                   size_t buflen);
+
+/*
+ * Upcall: fn(so, arg) is called after a datagram was appended to the
+ * socket's receive queue or an asynchronous error (so_error) was set, so
+ * that a layer above can wake threads waiting for the socket (the BSD
+ * socket layer, socket.h).  It runs on the delivering thread with the
+ * socket's PCB read-locked and no buffer lock held: it must be short and
+ * must not call into the library (it may take locks of its own that are
+ * never held across a library call).  fn NULL removes it.  -EINVAL when so
+ * is NULL.  Set it before the socket can receive, or expect a concurrent
+ * delivery to see either the old or the new upcall.
+ */
+typedef void (*inp_sock_upcall_fn)(struct inp_sock *so, void *arg);
+int inp_sock_set_upcall(struct inp_sock *so, inp_sock_upcall_fn fn,
+                        void *arg);
+
 /* The socket's PCB (never NULL while the socket lives). */
 struct inp_pcb *inp_sock_pcb(struct inp_sock *so);
 

@@ -258,11 +258,44 @@ int inp_sock_peer(struct inp_sock *so, struct sockaddr_storage *ss,
 	return sock_endpoint(so, true, ss, len);
 }
 
+/* ---- the upcall ------------------------------------------------------ */
+
+int inp_sock_set_upcall(struct inp_sock *so, inp_sock_upcall_fn fn,
+                        void *arg)
+{
+	if (so == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&so->rcv_lock);
+	so->upcall = fn;
+	so->upcall_arg = fn != NULL ? arg : NULL;
+	pthread_mutex_unlock(&so->rcv_lock);
+	return 0;
+}
+
+struct sock_upcall {
+	inp_sock_upcall_fn fn;
+	void *arg;
+};
+
+/* Copied under rcv_lock, run after it is released (sock.h: no lock held). */
+static void upcall_take(const struct inp_sock *so, struct sock_upcall *up)
+{
+	up->fn = so->upcall;
+	up->arg = so->upcall_arg;
+}
+
+static void upcall_run(struct inp_sock *so, const struct sock_upcall *up)
+{
+	if (up->fn != NULL)
+		up->fn(so, up->arg);
+}
+
 /* ---- the receive queue ----------------------------------------------- */
 
 int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
                 const void *data, size_t len)
 {
+	struct sock_upcall up;
 	struct sock_dgram *d;
 
 	if (so == NULL || info == NULL)
@@ -298,7 +331,9 @@ int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
 	so->rcv_tail = d;
 	so->rcv_count++;
 	so->rcv_cc += d->cost;
+	upcall_take(so, &up);
 	pthread_mutex_unlock(&so->rcv_lock);
+	upcall_run(so, &up);
 	return 0;
 }
 
@@ -320,11 +355,26 @@ void sock_flush(struct inp_sock *so)
 	}
 }
 
+/* A datagram's info and up to buflen bytes out; the bytes copied. */
+static long dgram_copy(const struct sock_dgram *d, struct inp_rcvinfo *info,
+                       void *buf, size_t buflen)
+{
+	size_t n = 0;
+
+	if (info != NULL)
+		*info = d->info;
+	if (buf != NULL) {
+		n = d->len < buflen ? d->len : buflen;
+		memcpy(buf, d->data, n);
+	}
+	return (long)n;
+}
+
 long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
                    size_t buflen)
 {
 	struct sock_dgram *d;
-	size_t n;
+	long n;
 
 	if (so == NULL)
 		return -EINVAL;
@@ -347,24 +397,40 @@ long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
 	pthread_mutex_unlock(&so->rcv_lock);
 	if (d == NULL)
 		return -EAGAIN;
-	if (info != NULL)
-		*info = d->info;
-	n = 0;
-	if (buf != NULL) {
-		n = d->len < buflen ? d->len : buflen;
-		memcpy(buf, d->data, n);
-	}
+	n = dgram_copy(d, info, buf, buflen);
 	free(d);
-	return (long)n;
+	return n;
+}
+
+long inp_sock_peek(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
+                   size_t buflen)
+{
+	struct sock_dgram *d;
+	long n;
+
+	if (so == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&so->rcv_lock);
+	d = so->rcv_head;
+	if (d == NULL)
+		n = so->so_error != 0 ? -so->so_error : -EAGAIN;
+	else
+		n = dgram_copy(d, info, buf, buflen);  /* left queued */
+	pthread_mutex_unlock(&so->rcv_lock);
+	return n;
 }
 
 /* ---- the asynchronous error and the send buffer ----------------------- */
 
 void sock_set_error(struct inp_sock *so, int err)
 {
+	struct sock_upcall up;
+
 	pthread_mutex_lock(&so->rcv_lock);
 	so->so_error = err;
+	upcall_take(so, &up);
 	pthread_mutex_unlock(&so->rcv_lock);
+	upcall_run(so, &up);
 }
 
 int sock_take_error(struct inp_sock *so)

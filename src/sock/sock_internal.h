@@ -49,6 +49,9 @@ struct inp_sock {
 	size_t rcv_cc;              /* bytes they take (sum of cost) */
 	size_t rcv_hiwat, snd_hiwat;   /* SO_RCVBUF, SO_SNDBUF */
 	int so_error;               /* pending asynchronous error, positive */
+	/* called after an append or so_error is set (sock.h); rcv_lock */
+	inp_sock_upcall_fn upcall;
+	void *upcall_arg;
 };
 
 /*

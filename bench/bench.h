@@ -25,10 +25,12 @@
 #ifndef INPCB_BENCH_H
 #define INPCB_BENCH_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define BENCH_MAX_THREADS 64
 #define BENCH_MAX_SIZES   16
@@ -79,6 +81,18 @@ struct bench_key {
 #define BENCH_MISS    UINT32_MAX  /* expected value of a key that misses */
 
 uint32_t bench_laddr(unsigned i);      /* 192.0.2.(1+i), network order */
+
+/* An AF_INET socket address; addr and port in network order. */
+static inline struct sockaddr_in bench_sin(uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = addr;
+	sin.sin_port = port;
+	return sin;
+}
 
 /*
  * Element i of a seeded pseudo-random permutation of every connected
@@ -211,6 +225,7 @@ struct bench_impl {
 	const char *name;         /* "inpcb", "rwlock", "lfht", "rte_hash" */
 	const char *what;         /* one line for the documentation */
 	bool baseline;
+	bool opt_in;              /* runs only when --impl names it */
 	/* A writer beside readers needs a table created for it (rte_hash). */
 	bool writer_table;
 	/* NULL when usable, else why not ("not built: ...") */
@@ -254,6 +269,7 @@ extern const struct bench_impl *const bench_impls[];
 extern const unsigned bench_nimpls;
 
 extern const struct bench_impl bench_impl_inpcb;
+extern const struct bench_impl bench_impl_inpcb_groups;
 extern const struct bench_impl bench_impl_rwlock;
 extern const struct bench_impl bench_impl_lfht;
 extern const struct bench_impl bench_impl_rtehash;
@@ -436,6 +452,7 @@ struct bench_variant {
 	bool busy;                      /* rates from busy time */
 	unsigned min_threads;           /* churn: 2 */
 	bool single_thread;             /* connect: one thread only */
+	bool library_only;              /* no baseline does this: inpcb row only */
 	unsigned first_counted;         /* churn: thread 0 is the writer */
 	void *wl;                       /* the workload's own state */
 	/* NULL, or why the implementation lacks the operation. */
@@ -474,6 +491,10 @@ extern const struct bench_workload bench_wl_churn;
 extern const struct bench_workload bench_wl_wildcard;
 extern const struct bench_workload bench_wl_connect;
 extern const struct bench_workload bench_wl_bindstorm;
+extern const struct bench_workload bench_wl_delivery;
+
+/* delivery.c: the row groups it runs per thread count (progress line). */
+unsigned bench_delivery_rows(const struct bench_ctx *cx);
 
 /* exact.c: lookups of the shared keys (exact, exact-miss10, burst). */
 int bench_lookup_workload(struct bench_ctx *cx, struct bench_shared *sh,

@@ -14,6 +14,14 @@
  * Lookups are what a user pays: inp_pcb_lookup(.., INP_LOOKUP_RLOCKPCB,
  * NULL, &pcb, NULL), read the user pointer, inp_pcb_runlock().
  *
+ * "inpcb-grp" is the same library with connection groups on
+ * (net.inet.pcbgroup.enable=1, RSS-10's group count for the CPUs) and
+ * lookups that carry the packet's RSS hash, as a NIC delivers it
+ * (struct inp_pkt_ctx): the Toeplitz hash of each inserted 4-tuple is
+ * computed once at insertion, outside the timed part, and its low byte
+ * kept by value (enough for 128 groups); a lookup reads it from that
+ * array, one byte per PCB, in place of the NIC's descriptor.
+ *
  * The host gets a seeded, lock-free random source: the default one is a
  * getrandom(2) system call per ephemeral port, which would measure the
  * kernel, and a seeded one makes runs repeatable.  The clock is the real
@@ -42,6 +50,8 @@ struct ib_state {
 	struct inp_sock **socks;        /* by value */
 	size_t cap;
 	atomic_uint_fast64_t rnd;
+	bool groups;                    /* inpcb-grp */
+	uint8_t *pkthash;               /* by value: the NIC's hash, low byte */
 };
 
 static uint32_t ib_random32(void *ctx)
@@ -78,6 +88,8 @@ static int ib_world(struct ib_state *s, const struct bench_table_spec *spec)
 	rc = inp_host_create(&ops, &lim, &s->host);
 	if (rc == 0)
 		rc = inp_vnet_create(s->host, "bench", &s->vnet);
+	if (rc == 0 && s->groups)        /* while the tables are empty */
+		rc = inp_sysctl_set(s->vnet, "net.inet.pcbgroup.enable", 1);
 	if (rc == 0)
 		rc = inp_if_create(s->vnet, "em0", &em0);
 	for (i = 0; rc == 0 && i < BENCH_NLADDR; i++) {
@@ -140,23 +152,29 @@ static void ib_destroy(void *st)
 	if (s->host != NULL)
 		inp_host_destroy(s->host);
 	free(s->socks);
+	free(s->pkthash);
 	free(s);
 }
 
-static int ib_create(const struct bench_table_spec *spec, void **out)
+static int ib_create_as(const struct bench_table_spec *spec, bool groups,
+                        void **out)
 {
 	struct ib_state *s = calloc(1, sizeof(*s));
 	int rc;
 
 	if (s == NULL)
 		return -ENOMEM;
+	s->groups = groups;
 	s->kind = spec->kind;
 	s->proto = spec->kind == BENCH_KIND_BOUND ? INP_PROTO_UDP
 	                                          : INP_PROTO_TCP;
 	s->cap = spec->capacity;
 	atomic_init(&s->rnd, spec->seed);
 	s->socks = calloc(s->cap ? s->cap : 1, sizeof(*s->socks));
-	rc = s->socks != NULL ? ib_world(s, spec) : -ENOMEM;
+	if (groups)
+		s->pkthash = calloc(s->cap ? s->cap : 1, 1);
+	rc = s->socks != NULL && (!groups || s->pkthash != NULL)
+	     ? ib_world(s, spec) : -ENOMEM;
 	if (rc == 0 && spec->kind == BENCH_KIND_CONNECTED) {
 		rc = ib_listen(s, 0, htons(BENCH_LPORT0), &s->listener[0]);
 		if (rc == 0)
@@ -169,6 +187,26 @@ static int ib_create(const struct bench_table_spec *spec, void **out)
 	}
 	*out = s;
 	return 0;
+}
+
+static int ib_create(const struct bench_table_spec *spec, void **out)
+{
+	return ib_create_as(spec, false, out);
+}
+
+static int ib_create_groups(const struct bench_table_spec *spec, void **out)
+{
+	return ib_create_as(spec, true, out);
+}
+
+/* The RSS hash a NIC gives a packet of key k (PG-7: TCP/IPv4 4-tuple). */
+static uint32_t ib_rss(const struct bench_key *k)
+{
+	struct sockaddr_in from = sin_of(k->faddr, k->fport);
+	struct sockaddr_in to = sin_of(k->laddr, k->lport);
+
+	return inp_rss_hash(NULL, (struct sockaddr *)&from,
+	                    (struct sockaddr *)&to, true);
 }
 
 /* A connected TCP PCB with exactly this 4-tuple. */
@@ -244,6 +282,8 @@ static int ib_insert(void *st, const struct bench_key *k, uint32_t value)
 		return rc;
 	inp_sock_set_udata(so, (void *)(uintptr_t)((uint64_t)value + 1));
 	s->socks[value] = so;
+	if (s->pkthash != NULL)
+		s->pkthash[value] = (uint8_t)ib_rss(k);
 	return 0;
 }
 
@@ -266,6 +306,7 @@ static void ib_lookup(void *st, const struct bench_key *keys,
 	struct ib_state *s = st;
 	unsigned flags = INP_LOOKUP_RLOCKPCB;
 	struct sockaddr_in src = sin_of(0, 0), dst = sin_of(0, 0);
+	struct inp_pkt_ctx pkt = { .hashtype = INP_HASH_NONE };
 	struct inp_pcb *pcb;
 	size_t i;
 
@@ -282,8 +323,13 @@ static void ib_lookup(void *st, const struct bench_key *keys,
 		src.sin_port = k->fport;
 		dst.sin_addr.s_addr = k->laddr;
 		dst.sin_port = k->lport;
+		if (s->pkthash != NULL && idx[i] < s->cap) {
+			pkt.hashtype = INP_HASH_TCP_IPV4;
+			pkt.hash = s->pkthash[idx[i]];
+		}
 		if (inp_pcb_lookup(s->vnet, s->proto, (struct sockaddr *)&src,
-		                   (struct sockaddr *)&dst, flags, NULL, &pcb,
+		                   (struct sockaddr *)&dst, flags,
+		                   s->pkthash != NULL ? &pkt : NULL, &pcb,
 		                   NULL) == 0) {
 			f->hits++;
 			f->sum += (uintptr_t)inp_pcb_udata(pcb);
@@ -379,23 +425,40 @@ static const char *ib_mode_unavailable(enum bench_mode mode)
 	return mode == BENCH_BURST_M ? bench_inpcb_burst_unavailable() : NULL;
 }
 
+#if INPCB_BENCH_HAVE_QUIESCENT
+#define IB_QUIESCENT .quiescent = ib_quiescent,
+#else
+#define IB_QUIESCENT
+#endif
+
+/* What both rows share: they differ in name and in create. */
+#define IB_OPS                                                               \
+	.mode_unavailable = ib_mode_unavailable, .destroy = ib_destroy,       \
+	.insert = ib_insert, .remove = ib_remove,                             \
+	.thread_enter = ib_thread_enter, .thread_leave = ib_thread_leave,     \
+	IB_QUIESCENT                                                          \
+	.lookup = ib_lookup, .open = ib_open, .close = ib_close,              \
+	.bind = ib_bind, .connect = ib_connect
+
 const struct bench_impl bench_impl_inpcb = {
 	.name = "inpcb",
 	.what = "libinpcb: inp_pcb_lookup(RLOCKPCB) + inp_pcb_runlock",
 	.baseline = false,
-	.mode_unavailable = ib_mode_unavailable,
 	.create = ib_create,
-	.destroy = ib_destroy,
-	.insert = ib_insert,
-	.remove = ib_remove,
-	.thread_enter = ib_thread_enter,
-	.thread_leave = ib_thread_leave,
-#if INPCB_BENCH_HAVE_QUIESCENT
-	.quiescent = ib_quiescent,
-#endif
-	.lookup = ib_lookup,
-	.open = ib_open,
-	.close = ib_close,
-	.bind = ib_bind,
-	.connect = ib_connect,
+	IB_OPS,
+};
+
+/*
+ * The same library with connection groups on; a key whose hash byte is
+ * stale (a different key under the same value) only costs a group miss
+ * and the reservation-table lookup behind it.
+ */
+const struct bench_impl bench_impl_inpcb_groups = {
+	.name = "inpcb-grp",
+	.what = "libinpcb with connection groups (net.inet.pcbgroup.enable=1), "
+	        "lookups carrying the packet's RSS hash",
+	.baseline = false,
+	.opt_in = true,                 /* --impl inpcb,inpcb-grp,... */
+	.create = ib_create_groups,
+	IB_OPS,
 };

@@ -23,6 +23,7 @@ const struct bench_impl bench_impl_rtehash = {
 
 const struct bench_impl *const bench_impls[] = {
 	&bench_impl_inpcb,
+	&bench_impl_inpcb_groups,       /* connection groups on (spec 4) */
 	&bench_impl_rwlock,
 	&bench_impl_lfht,
 	&bench_impl_rtehash,

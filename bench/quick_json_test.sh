@@ -6,7 +6,7 @@
 set -eu
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$1" bench --quick --json --workload exact,burst,churn,connect >"$out"
+"$1" bench --quick --json --workload exact,burst,churn,connect,delivery >"$out"
 if command -v python3 >/dev/null 2>&1; then
 	python3 - "$out" <<'PY'
 import json, sys

@@ -30,9 +30,15 @@ static const char *status_name(enum bench_status s)
 	}
 }
 
+/*
+ * The row of (workload, mode, size, threads, impl).  Every comparison is
+ * between rows of one mode; a workload with several (delivery: unicast,
+ * mcast8) may have rows of one size in each.
+ */
 static const struct bench_result *find(const struct bench_ctx *cx,
-                                       const char *workload, size_t size,
-                                       unsigned threads, const char *impl)
+                                       const char *workload, const char *mode,
+                                       size_t size, unsigned threads,
+                                       const char *impl)
 {
 	size_t i;
 
@@ -42,6 +48,7 @@ static const struct bench_result *find(const struct bench_ctx *cx,
 		if (r->status == BENCH_OK && r->nruns > 0 &&
 		    r->size == size && r->threads == threads &&
 		    strcmp(r->workload, workload) == 0 &&
+		    strcmp(r->mode, mode) == 0 &&
 		    strcmp(r->impl, impl) == 0)
 			return r;
 	}
@@ -57,7 +64,7 @@ static double ratio_to(const struct bench_ctx *cx,
 
 	if (r->status != BENCH_OK || r->nruns == 0)
 		return NAN;
-	o = find(cx, workload, r->size, threads, impl);
+	o = find(cx, workload, r->mode, r->size, threads, impl);
 	if (o == NULL || o->ops_per_s <= 0)
 		return NAN;
 	return r->ops_per_s / o->ops_per_s;
@@ -107,6 +114,8 @@ static const char *size_label(const char *workload)
 		return "used%";
 	if (strcmp(workload, "bindstorm") == 0)
 		return "binds";
+	if (strcmp(workload, "delivery") == 0)
+		return "sockets";
 	return "PCBs";
 }
 
@@ -178,6 +187,8 @@ static void human_row(const struct bench_ctx *cx, const struct bench_result *r)
 	}
 	if (r->writer_ops_per_s > 0)
 		printf(" writer %.3f M conn+close/s", r->writer_ops_per_s / 1e6);
+	if (r->note[0] != '\0')
+		printf(" %s: %s", r->mode, r->note);
 	printf("\n");
 }
 
@@ -251,15 +262,23 @@ struct target {
 	const char *other_impl;
 	bool vs_one_thread;       /* threads 2 against threads 1 */
 	double goal;
+	const char *mode;         /* only rows of this mode; NULL: any */
+	/*
+	 * No row to compare with (issue 4): ratio = the row's rate per
+	 * counted thread / per_core, against goal 1.
+	 */
+	double per_core;
 };
 
 static const struct target targets[] = {
 	{ "exact lookup >= 2.5x rte_hash single", "exact", "exact",
-	  "rte_hash", false, 2.5 },
+	  "rte_hash", false, 2.5, NULL, 0 },
 	{ "burst lookup >= 1.2x rte_hash bulk-32", "burst", "burst",
-	  "rte_hash", false, 1.2 },
+	  "rte_hash", false, 1.2, NULL, 0 },
 	{ "exact lookup, 2 threads >= 1.8x 1 thread", "exact", "exact",
-	  "inpcb", true, 1.8 },
+	  "inpcb", true, 1.8, NULL, 0 },
+	{ "delivery >= 5 M unicast datagrams/s per core", "delivery", NULL,
+	  NULL, false, 1.0, "unicast", 5e6 },
 };
 
 struct target_eval {
@@ -279,7 +298,8 @@ static size_t eval_target(const struct bench_ctx *cx, const struct target *t,
 		const struct bench_result *r = &cx->res[i];
 
 		if (strcmp(r->impl, "inpcb") != 0 ||
-		    strcmp(r->workload, t->workload) != 0)
+		    strcmp(r->workload, t->workload) != 0 ||
+		    (t->mode != NULL && strcmp(r->mode, t->mode) != 0))
 			continue;
 		/* 2 against 1 thread; else at 1 and at the most threads. */
 		if (t->vs_one_thread ? r->threads != 2
@@ -290,9 +310,14 @@ static size_t eval_target(const struct bench_ctx *cx, const struct target *t,
 		out[n].size = r->size;
 		out[n].threads = r->threads;
 		out[n].why = NULL;
-		out[n].ratio = ratio_to(cx, r, t->other_wl,
-		                        t->vs_one_thread ? 1 : r->threads,
-		                        t->other_impl);
+		if (t->per_core > 0)
+			out[n].ratio = r->status == BENCH_OK && r->counted > 0
+			               ? r->ops_per_s / r->counted / t->per_core
+			               : NAN;
+		else
+			out[n].ratio = ratio_to(cx, r, t->other_wl,
+			                        t->vs_one_thread ? 1 : r->threads,
+			                        t->other_impl);
 		if (r->status != BENCH_OK)
 			out[n].why = r->note;
 		else if (isnan(out[n].ratio))
@@ -501,7 +526,7 @@ static void human_targets(const struct bench_ctx *cx)
 {
 	size_t k, i, n;
 
-	printf("\ntargets (issue 3; ratios from this run):\n");
+	printf("\ntargets (issues 3 and 4; ratios from this run):\n");
 	for (k = 0; k < sizeof(targets) / sizeof(targets[0]); k++) {
 		struct target_eval ev[2 * BENCH_MAX_SIZES];
 

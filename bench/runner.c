@@ -209,6 +209,17 @@ static void run_one(struct bench_ctx *cx, const struct bench_variant *v,
 	r->nruns++;
 }
 
+/*
+ * Does implementation i get a row in this variant?  A library-only one
+ * (nothing else does it; it sets the library up itself) has one row, the
+ * library's (bench_impls[0]).
+ */
+static bool row_wanted(const struct bench_ctx *cx,
+                       const struct bench_variant *v, unsigned i)
+{
+	return cx->impl_on[i] && (!v->library_only || i == 0);
+}
+
 int bench_run_variant(struct bench_ctx *cx, const struct bench_variant *v)
 {
 	struct run_rec *rec = calloc(bench_nimpls, sizeof(*rec));
@@ -232,7 +243,7 @@ int bench_run_variant(struct bench_ctx *cx, const struct bench_variant *v)
 			const char *why;
 
 			run[i] = false;
-			if (!cx->impl_on[i])
+			if (!row_wanted(cx, v, i))
 				continue;
 			r = bench_result_new(cx, v->workload, v->size, threads,
 			                     im->name, v->mode);
@@ -268,7 +279,7 @@ int bench_run_variant(struct bench_ctx *cx, const struct bench_variant *v)
 			struct bench_result *r;
 			unsigned which;
 
-			if (!cx->impl_on[i])
+			if (!row_wanted(cx, v, i))
 				continue;
 			r = &cx->res[row[i]];
 			r->other_cpus = bench_cpu_others(&cpu0, &cpu1);
@@ -451,7 +462,8 @@ static int resolve(struct bench_ctx *cx, const struct bench_opts *o,
 		return -EINVAL;
 	}
 	for (i = 0; i < bench_nimpls; i++)
-		cx->impl_on[i] = in_list(o->impls, names[i]);
+		cx->impl_on[i] = in_list(o->impls, names[i]) &&
+		                 (o->impls != NULL || !bench_impls[i]->opt_in);
 	return 0;
 }
 
@@ -481,7 +493,7 @@ static void prepare_impls(struct bench_ctx *cx)
 
 static unsigned count_steps(const struct bench_ctx *cx, const bool *wl_on)
 {
-	unsigned i, impls = 0, steps = 0;
+	unsigned i, impls = 0, steps = 0, lib_steps = 0;
 
 	for (i = 0; i < bench_nimpls; i++)
 		impls += cx->impl_on[i] && cx->impl_off_why[i] == NULL;
@@ -492,6 +504,8 @@ static unsigned count_steps(const struct bench_ctx *cx, const bool *wl_on)
 			continue;
 		if (w == &bench_wl_connect)
 			steps += 4;
+		else if (w == &bench_wl_delivery)   /* the library's rows only */
+			lib_steps += bench_delivery_rows(cx) * cx->nthreads;
 		else if (w == &bench_wl_churn)
 			steps += cx->nsizes * (cx->nthreads - 1);
 		else if (w->shared)
@@ -499,7 +513,8 @@ static unsigned count_steps(const struct bench_ctx *cx, const bool *wl_on)
 		else
 			steps += cx->nthreads;
 	}
-	return steps * cx->repeat * impls;
+	/* bench_impls[0] is the library. */
+	return (steps * impls + (cx->impl_on[0] ? lib_steps : 0)) * cx->repeat;
 }
 
 int bench_main(const struct bench_opts *o)

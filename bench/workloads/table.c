@@ -16,6 +16,7 @@ const struct bench_workload *const bench_workloads[] = {
 	&bench_wl_wildcard,
 	&bench_wl_connect,
 	&bench_wl_bindstorm,
+	&bench_wl_delivery,
 };
 
 const unsigned bench_nworkloads =

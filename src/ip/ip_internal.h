@@ -44,15 +44,14 @@ static inline void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* An interface's INP_IFF_* flags, read under cfg_lock (not held). */
+/*
+ * An interface's INP_IFF_* flags.  The field is atomic (net_internal.h):
+ * no cfg_lock, which every received packet would otherwise take, and
+ * every receiving thread contend for.
+ */
 static inline unsigned ip_if_flags(struct inp_ifnet *ifp)
 {
-	unsigned f;
-
-	pthread_mutex_lock(&ifp->vnet->cfg_lock);
-	f = ifp->flags;
-	pthread_mutex_unlock(&ifp->vnet->cfg_lock);
-	return f;
+	return atomic_load_explicit(&ifp->flags, memory_order_relaxed);
 }
 
 /* ---- header sizes and constants ---------------------------------------- */

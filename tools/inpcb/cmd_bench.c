@@ -33,7 +33,8 @@ static void bench_usage(FILE *f)
 	        "  --seconds   measured seconds per run (default 0.5; --quick 0.01)\n"
 	        "  --repeat    runs per configuration, the median is kept\n"
 	        "              (default 3; --quick 1)\n"
-	        "  --impl      which implementations (default: all)\n"
+	        "  --impl      which implementations (default: all but\n"
+	        "              the opt-in ones)\n"
 	        "  --seed      seed of the key sets and orders (default 1)\n"
 	        "  --json      one JSON document on stdout instead of the table\n"
 	        "  --quick     smoke mode: tiny tables, about a second in all\n"
@@ -46,8 +47,9 @@ static void bench_usage(FILE *f)
 		        bench_workloads[i]->what);
 	fprintf(f, "\nimplementations:");
 	for (i = 0; i < bench_nimpls; i++)
-		fprintf(f, "\n  %-13s %s", bench_impls[i]->name,
-		        bench_impls[i]->what);
+		fprintf(f, "\n  %-13s %s%s", bench_impls[i]->name,
+		        bench_impls[i]->what,
+		        bench_impls[i]->opt_in ? " (opt-in)" : "");
 	fprintf(f, "\n");
 }
 

@@ -122,9 +122,10 @@ static int rcu_wild_rank(const struct inp_pcb *p, int af,
 
 /*
  * L4 in the section: the best rank, ties to the newest (wild_seq), as
- * lookup_wild() does under the mutex; the whole chain is scanned (the
- * chain order makes the first match the best for IPv4 packets, but not
- * for dual-stack PCBs seen by IPv6 packets, pcb_hash.c).
+ * lookup_wild() does under the mutex.  The chain is kept in rank order
+ * for IPv4 packets, newest first within a rank (wild_class, pcb_hash.c),
+ * so an IPv4 packet stops at its first match; an IPv6 packet scans the
+ * whole chain, where dual-stack PCBs are out of its rank order.
  */
 static struct inp_pcb *rcu_wild(struct inp_pcbinfo *info, int af,
                                 const union inp_addr *la, uint16_t lport,
@@ -147,7 +148,7 @@ static struct inp_pcb *rcu_wild(struct inp_pcbinfo *info, int af,
 		best = p;
 		best_rank = rank;
 		*jailedp = jailed;
-		if (rank == 1)
+		if (rank == 1 || af == AF_INET)
 			break;
 	}
 	*rankp = best_rank;

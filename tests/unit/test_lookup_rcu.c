@@ -150,6 +150,14 @@ static void zoo_build(struct fx *f, struct zoo *z, enum inp_proto proto)
 		                    "192.0.2.10", 7004, INP_REUSEPORT_LB));
 	zoo_add(z, fx_bound(f, proto, AF_INET, NULL, "any4b", "0.0.0.0", 7000,
 	                    INP_REUSEPORT));
+	/*
+	 * 7005: a v6-only '::' and a newer dual-stack '::'.  For an IPv6
+	 * packet both rank 4 and the newer wins, although the chain keeps the
+	 * dual-stack one behind (class 4): IPv6 packets must scan it all.
+	 */
+	zoo_add(z, fx_v6pcb(f, proto, "v6any", INP_V_IPV6, "::", 7005, NULL, 0));
+	zoo_add(z, fx_v6pcb(f, proto, "ds5", INP_V_IPV4 | INP_V_IPV6, "::",
+	                    7005, NULL, 0));
 	inp_cred_rele(jc);
 }
 

@@ -205,6 +205,14 @@ long inp_sock_peek(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
                    size_t buflen);
 
 /*
+ * What the receive queue holds: the payload bytes of every queued
+ * datagram (FreeBSD's FIONREAD, sbavail) and their number; either
+ * pointer may be NULL.  0, or -EINVAL for a NULL socket.  Thread-safe.
+ */
+int inp_sock_rcv_queued(struct inp_sock *so, size_t *bytes,
+                        unsigned *datagrams);
+
+/*
  * Upcall: fn(so, arg) is called after a datagram was appended to the
  * socket's receive queue or an asynchronous error (so_error) was set, so
  * that a layer above can wake threads waiting for the socket (the BSD

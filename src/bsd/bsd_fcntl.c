@@ -9,6 +9,7 @@
 #include "bsd_internal.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -49,14 +50,17 @@ int inp_fcntl(int fd, int cmd, ...)
 	return (int)bsd_result(rc);
 }
 
-/* FIONREAD: the size of the next datagram, 0 when none. */
-static int next_len(struct bsd_file *f)
+/*
+ * FIONREAD as FreeBSD answers it (sbavail): the payload bytes of every
+ * queued datagram, not only the next one as Linux does.
+ */
+static int queued_bytes(struct bsd_file *f)
 {
-	struct inp_rcvinfo ri;
+	size_t n = 0;
 
-	if (f->type != SOCK_DGRAM || inp_sock_peek(f->so, &ri, NULL, 0) < 0)
+	if (f->type != SOCK_DGRAM || inp_sock_rcv_queued(f->so, &n, NULL) < 0)
 		return 0;
-	return (int)ri.len;
+	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 static int ioctl_file(struct bsd_file *f, unsigned long req, void *arg)
@@ -70,7 +74,7 @@ static int ioctl_file(struct bsd_file *f, unsigned long req, void *arg)
 	if (req == FIONBIO)
 		atomic_store(&f->nonblock, *p != 0);
 	else
-		*p = next_len(f);
+		*p = queued_bytes(f);
 	return 0;
 }
 

@@ -331,6 +331,7 @@ int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
 	so->rcv_tail = d;
 	so->rcv_count++;
 	so->rcv_cc += d->cost;
+	so->rcv_bytes += len;
 	upcall_take(so, &up);
 	pthread_mutex_unlock(&so->rcv_lock);
 	upcall_run(so, &up);
@@ -348,6 +349,7 @@ void sock_flush(struct inp_sock *so)
 	so->rcv_head = so->rcv_tail = NULL;
 	so->rcv_count = 0;
 	so->rcv_cc = 0;
+	so->rcv_bytes = 0;
 	pthread_mutex_unlock(&so->rcv_lock);
 	for (; d != NULL; d = next) {
 		next = d->next;
@@ -386,6 +388,7 @@ long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
 			so->rcv_tail = NULL;
 		so->rcv_count--;
 		so->rcv_cc -= d->cost;
+		so->rcv_bytes -= d->len;
 	} else if (so->so_error != 0) {
 		/* soreceive_dgram: an error shows once the queue is empty. */
 		int err = so->so_error;
@@ -400,6 +403,20 @@ long inp_sock_recv(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,
 	n = dgram_copy(d, info, buf, buflen);
 	free(d);
 	return n;
+}
+
+int inp_sock_rcv_queued(struct inp_sock *so, size_t *bytes,
+                        unsigned *datagrams)
+{
+	if (so == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&so->rcv_lock);
+	if (bytes != NULL)
+		*bytes = so->rcv_bytes;
+	if (datagrams != NULL)
+		*datagrams = so->rcv_count;
+	pthread_mutex_unlock(&so->rcv_lock);
+	return 0;
 }
 
 long inp_sock_peek(struct inp_sock *so, struct inp_rcvinfo *info, void *buf,

@@ -47,6 +47,7 @@ struct inp_sock {
 	struct sock_dgram *rcv_head, *rcv_tail;
 	unsigned rcv_count;         /* datagrams queued */
 	size_t rcv_cc;              /* bytes they take (sum of cost) */
+	size_t rcv_bytes;           /* their payload bytes (FIONREAD) */
 	size_t rcv_hiwat, snd_hiwat;   /* SO_RCVBUF, SO_SNDBUF */
 	int so_error;               /* pending asynchronous error, positive */
 	/* called after an append or so_error is set (sock.h); rcv_lock */

@@ -2,7 +2,8 @@
  * compat_timeo.c - blocking and non-blocking receive: SO_RCVTIMEO runs out
  * with EAGAIN (EWOULDBLOCK) after about its time; O_NONBLOCK (fcntl),
  * FIONBIO (ioctl) and MSG_DONTWAIT return at once; a blocked receive is
- * woken by a datagram another thread sends.
+ * woken by a datagram another thread sends; FIONREAD counts every queued
+ * byte, as FreeBSD's does.
  */
 #include <inpcb/compat.h>
 
@@ -93,6 +94,22 @@ static void woken(int s, unsigned port)
 	pthread_join(t, NULL);
 }
 
+/* FreeBSD's FIONREAD: the payload of every queued datagram (sbavail). */
+static void fionread(int s, unsigned port)
+{
+	struct sockaddr_in me = sin4("127.0.0.1", port);
+	char b[8];
+	int n;
+
+	CHECK(sendto(s, "abc", 3, 0, SA(&me), sizeof(me)) == 3);
+	CHECK(sendto(s, "defgh", 5, 0, SA(&me), sizeof(me)) == 5);
+	CHECK(ioctl(s, FIONREAD, &n) == 0 && n == 8);
+	CHECK(recv(s, b, sizeof(b), 0) == 3);
+	CHECK(ioctl(s, FIONREAD, &n) == 0 && n == 5);
+	CHECK(recv(s, b, sizeof(b), 0) == 5);
+	CHECK(ioctl(s, FIONREAD, &n) == 0 && n == 0);
+}
+
 int main(void)
 {
 	int s = bound(7000);
@@ -100,7 +117,8 @@ int main(void)
 	rcvtimeo(s);
 	nonblocking(s);
 	woken(s, 7000);
+	fionread(s, 7000);
 	close(s);
-	printf("PASS: SO_RCVTIMEO, non-blocking receive, wakeup\n");
+	printf("PASS: SO_RCVTIMEO, non-blocking receive, wakeup, FIONREAD\n");
 	return 0;
 }

@@ -64,16 +64,9 @@ static size_t ip4_check_header(struct inp_vnet *vnet, const uint8_t *pkt,
 static bool ip4_for_us(struct inp_vnet *vnet, struct inp_ifnet *rcvif,
                        struct in_addr dst)
 {
-	struct inp_ifaddr *ifa;
-
 	if (in4_is_multicast(dst))
 		return (ip_if_flags(rcvif) & INP_IFF_MULTICAST) != 0;
-	ifa = ifa_find_in4(vnet, dst);
-	if (ifa != NULL) {
-		ifa_rele(ifa);
-		return true;
-	}
-	return ifa_is_broadcast_in4(rcvif, dst);
+	return ifa_is_ours_in4(vnet, dst) || ifa_is_broadcast_in4(rcvif, dst);
 }
 
 /* The view of a checked datagram of total length len (header hl). */

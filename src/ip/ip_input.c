@@ -74,14 +74,10 @@ void ip_deliver(const struct ip_pkt *pk)
 
 int inp_ip_stats(struct inp_vnet *vnet, struct inp_ipstat *st)
 {
-	uint64_t *out;
-	size_t i, n = sizeof(*st) / sizeof(uint64_t);
+	size_t n = sizeof(*st) / sizeof(uint64_t);
 
 	if (vnet == NULL || st == NULL)
 		return -EINVAL;
-	out = (uint64_t *)st;
-	for (i = 0; i < n; i++)
-		out[i] = atomic_load_explicit(&vnet->ipstat[i],
-		                              memory_order_relaxed);
+	stat_shards_sum(vnet, false, (uint64_t *)st, n);
 	return 0;
 }

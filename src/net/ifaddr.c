@@ -283,10 +283,15 @@ bool ifa_is_broadcast_in4(struct inp_ifnet *ifp, struct in_addr a)
 	struct inp_ifaddr *ifa;
 	bool bcast = false;
 
+	int snap;
+
 	if (in4_is_bcast_all(a) || in4_is_any(a))
 		return true;
 	if (ifp == NULL)
 		return false;
+	snap = ifa_snap_query4(ifp->vnet, ADDR4_BCAST, ifp, a);
+	if (snap >= 0)
+		return snap == 1;
 	pthread_mutex_lock(&ifp->vnet->cfg_lock);
 	for (ifa = ifp->addrs; ifa != NULL && !bcast; ifa = ifa->if_next) {
 		if (ifa->family != AF_INET || !ifa->u.in.has_broadcast)
@@ -296,6 +301,19 @@ bool ifa_is_broadcast_in4(struct inp_ifnet *ifp, struct in_addr a)
 	}
 	pthread_mutex_unlock(&ifp->vnet->cfg_lock);
 	return bcast;
+}
+
+bool ifa_is_ours_in4(struct inp_vnet *vnet, struct in_addr a)
+{
+	struct inp_ifaddr *ifa;
+	int snap = ifa_snap_query4(vnet, ADDR4_LOCAL, NULL, a);
+
+	if (snap >= 0)
+		return snap == 1;
+	ifa = ifa_find_in4(vnet, a);
+	if (ifa != NULL)
+		ifa_rele(ifa);
+	return ifa != NULL;
 }
 
 /* ---- public lookups --------------------------------------------------- */
@@ -485,8 +503,10 @@ int inp_if_addr_add(struct inp_ifnet *ifp, const struct sockaddr *addr,
 			ifa_set_broadcast(ifa);
 		rc = rt_ifa_added(vnet, ifa);   /* IF-6; all or nothing */
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		ifa_link(vnet, ifa);
+		ifa_snap_rebuild(vnet);
+	}
 	pthread_mutex_unlock(&vnet->cfg_lock);
 	if (rc != 0)
 		free(ifa);
@@ -517,6 +537,7 @@ int inp_if_addr_delete(struct inp_ifnet *ifp, const struct sockaddr *addr)
 	}
 	rt_ifa_removed(vnet, ifa);
 	ifa_unlink(vnet, ifa);
+	ifa_snap_rebuild(vnet);
 	pthread_mutex_unlock(&vnet->cfg_lock);
 	ifa_put(ifa);   /* the baseline; holders of references keep it alive */
 	return 0;
@@ -537,4 +558,5 @@ void ifaddrs_destroy_all(struct inp_vnet *vnet)
 			ifa->ifp = NULL;
 		ifa_put(ifa);
 	}
+	ifa_snap_destroy(vnet);
 }

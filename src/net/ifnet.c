@@ -129,6 +129,7 @@ int inp_if_set_loopback(struct inp_ifnet *ifp)
 	for (ifa = ifp->addrs; ifa != NULL; ifa = ifa->if_next)
 		if (ifa->family == AF_INET)
 			ifa->u.in.has_broadcast = false;
+	ifa_snap_rebuild(ifp->vnet);           /* packet input reads that */
 	rt_ifnet_loopback(ifp->vnet, ifp);
 	pthread_mutex_unlock(&ifp->vnet->cfg_lock);
 	return 0;

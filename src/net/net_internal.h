@@ -73,6 +73,36 @@ struct port_limiter {
 	uint64_t ticks;    /* ticks run so far (tick k runs at k seconds) */
 };
 
+/*
+ * Statistics counters, sharded as FreeBSD's counter(9) is per CPU: a
+ * packet bumps the shard of the thread that handles it, so threads on
+ * different cores do not pass one cache line per counter back and forth
+ * on every packet (measured: two delivering threads did less than one);
+ * readers add the shards up (udp_stats_read, ip_stats_read).
+ */
+#define STAT_SHARDS 16
+#define UDPSTAT_N (sizeof(struct inp_udpstat) / sizeof(uint64_t))
+#define IPSTAT_N (sizeof(struct inp_ipstat) / sizeof(uint64_t))
+struct stat_shard {
+	_Alignas(64) _Atomic uint64_t udp[UDPSTAT_N];
+	_Atomic uint64_t ip[IPSTAT_N];
+};
+
+/*
+ * The calling thread's shard: its identity (the address of its thread
+ * descriptor) mixed, so that threads spread without any shared state.
+ */
+static inline unsigned stat_shard(void)
+{
+	uint64_t t = (uint64_t)(uintptr_t)pthread_self() >> 12;
+
+	return (unsigned)((t * 0x9e3779b97f4a7c15ull) >> 60) % STAT_SHARDS;
+}
+
+/* Sum of every shard's counters into out[0, n) (udp: true, ip: false). */
+void stat_shards_sum(const struct inp_vnet *vnet, bool udp, uint64_t *out,
+                     size_t n);
+
 struct inp_vnet {
 	struct inp_host *host;
 	struct inp_vnet *next;
@@ -83,6 +113,7 @@ struct inp_vnet {
 	unsigned n_ifnets, next_ifindex;
 	struct inp_ifaddr *addrs;        /* every address, configuration order */
 	unsigned n_addrs;
+	struct addr4_snap *_Atomic addr4_snap;   /* ifaddr_snap.c */
 	struct rtable *rt4, *rt6;
 	struct inp_ifnet *lo0;
 	struct inp_pcbinfo *pcbinfo[INP_NPROTO];
@@ -90,27 +121,28 @@ struct inp_vnet {
 	uint32_t hash_seed;              /* keyed hashes of this vnet */
 	unsigned n_jails;                /* jails living here (EBUSY) */
 	_Atomic long ifa_refs;           /* address refs above baseline (inv. 27) */
-	/* UDP statistics, updated with relaxed atomics. */
-	_Atomic uint64_t udpstat[sizeof(struct inp_udpstat) / sizeof(uint64_t)];
 	/* ICMP unreachable rate limit: responses in the current second. */
 	uint64_t icmp_sec;
 	unsigned icmp_count;
-	/* IP/ICMP statistics (ip.h), relaxed atomics like udpstat. */
-	_Atomic uint64_t ipstat[sizeof(struct inp_ipstat) / sizeof(uint64_t)];
 	struct ip_vnet *ip;              /* the IP module's state (src/ip) */
+	struct stat_shard stats[STAT_SHARDS];   /* UDP and IP statistics */
 };
 
 /* Bump a UDP counter: UDPSTAT_INC(vnet, udps_noport). */
 #define UDPSTAT_INC(vnet, field)                                              \
 	atomic_fetch_add_explicit(                                            \
-	    &(vnet)->udpstat[offsetof(struct inp_udpstat, field) /            \
-	                     sizeof(uint64_t)], 1, memory_order_relaxed)
+	    &(vnet)->stats[stat_shard()].udp[offsetof(struct inp_udpstat,     \
+	                                              field) /                \
+	                                     sizeof(uint64_t)],               \
+	    1, memory_order_relaxed)
 
 /* Bump an IP counter: IPSTAT_INC(vnet, ips_total); IPSTAT_ADD(v, f, n). */
 #define IPSTAT_ADD(vnet, field, n)                                            \
 	atomic_fetch_add_explicit(                                            \
-	    &(vnet)->ipstat[offsetof(struct inp_ipstat, field) /              \
-	                    sizeof(uint64_t)], (n), memory_order_relaxed)
+	    &(vnet)->stats[stat_shard()].ip[offsetof(struct inp_ipstat,       \
+	                                             field) /                 \
+	                                    sizeof(uint64_t)],                \
+	    (n), memory_order_relaxed)
 #define IPSTAT_INC(vnet, field) IPSTAT_ADD(vnet, field, 1)
 
 /* Run the vnet's timers up to now_ns (called by inp_host_run_timers). */
@@ -203,6 +235,21 @@ bool vnet_primary_bcast_in4(struct inp_vnet *vnet, struct in_addr *addr,
  * one of ifp's addresses (not for /31, never for /32).
  */
 bool ifa_is_broadcast_in4(struct inp_ifnet *ifp, struct in_addr a);
+
+/* Is a one of the vnet's IPv4 addresses?  No lock for RCU readers. */
+bool ifa_is_ours_in4(struct inp_vnet *vnet, struct in_addr a);
+
+/*
+ * The IPv4 address snapshot of packet input (ifaddr_snap.c): rebuilt
+ * under cfg_lock after every address change, read under RCU.  query:
+ * 1 yes, 0 no, -1 cannot tell (ask the lists).
+ */
+struct addr4_snap;
+enum addr4_query { ADDR4_LOCAL, ADDR4_BCAST };
+void ifa_snap_rebuild(struct inp_vnet *vnet);
+void ifa_snap_destroy(struct inp_vnet *vnet);
+int ifa_snap_query4(struct inp_vnet *vnet, enum addr4_query what,
+                    const struct inp_ifnet *ifp, struct in_addr a);
 
 /* ---- routes -------------------------------------------------------- */
 

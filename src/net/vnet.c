@@ -147,6 +147,23 @@ struct inp_host *inp_vnet_host(const struct inp_vnet *vnet)
 	return vnet != NULL ? vnet->host : NULL;
 }
 
+void stat_shards_sum(const struct inp_vnet *vnet, bool udp, uint64_t *out,
+                     size_t n)
+{
+	unsigned s;
+	size_t i;
+
+	memset(out, 0, n * sizeof(*out));
+	for (s = 0; s < STAT_SHARDS; s++) {
+		const _Atomic uint64_t *c = udp ? vnet->stats[s].udp
+		                                : vnet->stats[s].ip;
+
+		for (i = 0; i < n; i++)
+			out[i] += atomic_load_explicit(&c[i],
+			                               memory_order_relaxed);
+	}
+}
+
 bool vnet_has_pcbs(const struct inp_vnet *vnet)
 {
 	int p;

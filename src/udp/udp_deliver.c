@@ -492,14 +492,10 @@ int inp_udp_deliver(struct inp_vnet *vnet, const struct sockaddr *src,
 
 int inp_udp_stats(struct inp_vnet *vnet, struct inp_udpstat *st)
 {
-	uint64_t *out;
-	size_t i, n = sizeof(*st) / sizeof(uint64_t);
+	size_t n = sizeof(*st) / sizeof(uint64_t);
 
 	if (vnet == NULL || st == NULL)
 		return -EINVAL;
-	out = (uint64_t *)st;
-	for (i = 0; i < n; i++)
-		out[i] = atomic_load_explicit(&vnet->udpstat[i],
-		                              memory_order_relaxed);
+	stat_shards_sum(vnet, true, (uint64_t *)st, n);
 	return 0;
 }

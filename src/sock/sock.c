@@ -292,6 +292,46 @@ static void upcall_run(struct inp_sock *so, const struct sock_upcall *up)
 
 /* ---- the receive queue ----------------------------------------------- */
 
+/* Keep a sockaddr in the size of its family (sock_dgram). */
+static void sock_addr_keep(union sock_addr *to,
+                           const struct sockaddr_storage *from)
+{
+	size_t n = from->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	           : from->ss_family == AF_INET ? sizeof(struct sockaddr_in)
+	                                        : sizeof(struct sockaddr);
+
+	memcpy(to, from, n);
+}
+
+static void dgram_set_info(struct sock_dgram *d,
+                           const struct inp_rcvinfo *info)
+{
+	sock_addr_keep(&d->src, &info->src);
+	if (info->have & INP_RCV_DSTADDR)
+		sock_addr_keep(&d->dst, &info->dst);
+	else
+		d->dst.sa.sa_family = AF_UNSPEC;
+	d->have = info->have;
+	d->ttl = info->ttl;
+	d->tos = info->tos;
+	d->ifindex = info->ifindex;
+}
+
+/* The inp_rcvinfo of a queued datagram (dgram_set_info's inverse). */
+static void dgram_get_info(const struct sock_dgram *d,
+                           struct inp_rcvinfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	memcpy(&info->src, &d->src, sizeof(d->src));
+	if (d->dst.sa.sa_family != AF_UNSPEC)
+		memcpy(&info->dst, &d->dst, sizeof(d->dst));
+	info->have = d->have;
+	info->ttl = d->ttl;
+	info->tos = d->tos;
+	info->ifindex = d->ifindex;
+	info->len = d->len;
+}
+
 int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
                 const void *data, size_t len)
 {
@@ -305,8 +345,7 @@ int sock_append(struct inp_sock *so, const struct inp_rcvinfo *info,
 	if (d == NULL)
 		return -ENOBUFS;
 	d->next = NULL;
-	d->info = *info;
-	d->info.len = len;
+	dgram_set_info(d, info);
 	d->len = len;
 	/* sbappendaddr: the data and the address record count. */
 	d->cost = len + (info->src.ss_family == AF_INET6
@@ -364,7 +403,7 @@ static long dgram_copy(const struct sock_dgram *d, struct inp_rcvinfo *info,
 	size_t n = 0;
 
 	if (info != NULL)
-		*info = d->info;
+		dgram_get_info(d, info);
 	if (buf != NULL) {
 		n = d->len < buflen ? d->len : buflen;
 		memcpy(buf, d->data, n);

@@ -8,9 +8,24 @@
 #include "pcb/pcb_internal.h"
 
 /* One queued datagram. */
+/*
+ * A queued datagram.  The receive information is kept in the size its
+ * family needs, not as the 280 bytes of struct inp_rcvinfo: every
+ * delivered datagram is allocated and copied here (sock_append), and at
+ * millions per second the two sockaddr_storage were most of the record.
+ */
+union sock_addr {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
 struct sock_dgram {
 	struct sock_dgram *next;
-	struct inp_rcvinfo info;
+	union sock_addr src, dst;
+	unsigned have;              /* INP_RCV_* recorded */
+	uint8_t ttl, tos;
+	unsigned ifindex;
 	size_t len;
 	size_t cost;                /* what it takes of the buffer (bytes) */
 	unsigned char data[];       /* len bytes */

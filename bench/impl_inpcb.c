@@ -63,17 +63,6 @@ static uint32_t ib_random32(void *ctx)
 	return (uint32_t)(bench_rand(&x) >> 32);
 }
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = addr;
-	sin.sin_port = port;
-	return sin;
-}
-
 static int ib_world(struct ib_state *s, const struct bench_table_spec *spec)
 {
 	struct inp_host_ops ops = { .random32 = ib_random32, .ctx = s };
@@ -93,13 +82,13 @@ static int ib_world(struct ib_state *s, const struct bench_table_spec *spec)
 	if (rc == 0)
 		rc = inp_if_create(s->vnet, "em0", &em0);
 	for (i = 0; rc == 0 && i < BENCH_NLADDR; i++) {
-		a = sin_of(bench_laddr(i), 0);
+		a = bench_sin(bench_laddr(i), 0);
 		rc = inp_if_addr_add(em0, (struct sockaddr *)&a,
 		                     i == 0 ? 24 : 32, NULL);
 	}
 	if (rc == 0) {
-		a = sin_of(0, 0);
-		gw = sin_of(htonl(BENCH_GATEWAY), 0);
+		a = bench_sin(0, 0);
+		gw = bench_sin(htonl(BENCH_GATEWAY), 0);
 		rc = inp_route_add(s->vnet, (struct sockaddr *)&a, 0,
 		                   (struct sockaddr *)&gw, NULL);
 	}
@@ -117,7 +106,7 @@ static int ib_world(struct ib_state *s, const struct bench_table_spec *spec)
 static int ib_listen(struct ib_state *s, uint32_t addr, uint16_t port,
                      struct inp_sock **out)
 {
-	struct sockaddr_in a = sin_of(addr, port);
+	struct sockaddr_in a = bench_sin(addr, port);
 	struct inp_sock *so;
 	int rc;
 
@@ -202,8 +191,8 @@ static int ib_create_groups(const struct bench_table_spec *spec, void **out)
 /* The RSS hash a NIC gives a packet of key k (PG-7: TCP/IPv4 4-tuple). */
 static uint32_t ib_rss(const struct bench_key *k)
 {
-	struct sockaddr_in from = sin_of(k->faddr, k->fport);
-	struct sockaddr_in to = sin_of(k->laddr, k->lport);
+	struct sockaddr_in from = bench_sin(k->faddr, k->fport);
+	struct sockaddr_in to = bench_sin(k->laddr, k->lport);
 
 	return inp_rss_hash(NULL, (struct sockaddr *)&from,
 	                    (struct sockaddr *)&to, true);
@@ -213,8 +202,8 @@ static uint32_t ib_rss(const struct bench_key *k)
 static int ib_connected(struct ib_state *s, const struct bench_key *k,
                         struct inp_sock **out)
 {
-	struct sockaddr_in from = sin_of(k->faddr, k->fport);
-	struct sockaddr_in to = sin_of(k->laddr, k->lport);
+	struct sockaddr_in from = bench_sin(k->faddr, k->fport);
+	struct sockaddr_in to = bench_sin(k->laddr, k->lport);
 	struct inp_sock *so;
 	int rc;
 
@@ -241,7 +230,7 @@ static int ib_connected(struct ib_state *s, const struct bench_key *k,
 static int ib_bound(struct ib_state *s, const struct bench_key *k,
                     struct inp_sock **out)
 {
-	struct sockaddr_in a = sin_of(k->laddr, k->lport);
+	struct sockaddr_in a = bench_sin(k->laddr, k->lport);
 	struct inp_sock *so;
 	int rc;
 
@@ -305,7 +294,7 @@ static void ib_lookup(void *st, const struct bench_key *keys,
 {
 	struct ib_state *s = st;
 	unsigned flags = INP_LOOKUP_RLOCKPCB;
-	struct sockaddr_in src = sin_of(0, 0), dst = sin_of(0, 0);
+	struct sockaddr_in src = bench_sin(0, 0), dst = bench_sin(0, 0);
 	struct inp_pkt_ctx pkt = { .hashtype = INP_HASH_NONE };
 	struct inp_pcb *pcb;
 	size_t i;
@@ -357,7 +346,7 @@ static int ib_bind(void *st, void *so, const struct bench_key *k,
                    uint32_t value)
 {
 	struct ib_state *s = st;
-	struct sockaddr_in a = sin_of(k->laddr, k->lport);
+	struct sockaddr_in a = bench_sin(k->laddr, k->lport);
 	int rc;
 
 	if (value >= s->cap || s->socks[value] != NULL)
@@ -373,7 +362,7 @@ static int ib_bind(void *st, void *so, const struct bench_key *k,
 /* connect(2): source address selection, an ephemeral port, insertion. */
 static int ib_connect(void *st, void *so, const struct bench_key *dst)
 {
-	struct sockaddr_in to = sin_of(dst->faddr, dst->fport);
+	struct sockaddr_in to = bench_sin(dst->faddr, dst->fport);
 
 	(void)st;
 	return inp_sock_connect(so, (struct sockaddr *)&to, sizeof(to), NULL);

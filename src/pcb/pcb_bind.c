@@ -241,11 +241,11 @@ static int bind_commit(const struct bind_req *b)
 			return rc;
 	}
 	p->laddr = b->laddr;
-	p->lport = lport;
+	PCB_STORE(p->lport, lport);    /* fan-out walks read it unlocked */
 	rc = pcb_insert(p);
 	if (rc != 0) {
 		memset(&p->laddr, 0, sizeof(p->laddr));
-		p->lport = 0;
+		PCB_STORE(p->lport, 0);
 		explain(b->why, "B13", "the tables refused the PCB (%d)", rc);
 		return rc;
 	}

@@ -421,6 +421,20 @@ static int fanout_outcome(const struct dgram *d, bool mcast,
 	return finish(res, INP_UDP_DROPPED);
 }
 
+/*
+ * Which PCBs of the list are worth a reference: those on the datagram's
+ * port (UD-5 needs it; lport is read without the PCB lock, as lockless
+ * lookups read it, and re-checked under the lock by fanout_match).  A
+ * reference on every PCB of the table made each broadcast or multicast
+ * datagram write to every PCB's line.
+ */
+static bool fanout_keep(struct inp_pcb *p, void *arg)
+{
+	const struct dgram *d = arg;
+
+	return PCB_LOAD(p->lport) == d->dport;
+}
+
 static int deliver_fanout(const struct dgram *d, bool mcast,
                           struct inp_udp_result *res, struct inp_explain *why)
 {
@@ -430,9 +444,9 @@ static int deliver_fanout(const struct dgram *d, bool mcast,
 	unsigned i, n = 0;
 
 	memset(&f, 0, sizeof(f));
-	/* Every PCB of the table, newest first (LC-27). */
-	v = pcb_list_snapshot(info, NULL, NULL, stackbuf, FANOUT_STACK, &n,
-	                      NULL);
+	/* The table's PCBs on the port, newest first (LC-27). */
+	v = pcb_list_snapshot(info, fanout_keep, (void *)d, stackbuf,
+	                      FANOUT_STACK, &n, NULL);
 	if (v == NULL) {
 		/* No memory for the walk: the datagram is lost like an mbuf. */
 		UDPSTAT_INC(d->vnet, udps_fullsock);

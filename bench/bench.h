@@ -543,5 +543,13 @@ void readers_enter(void *arg, unsigned tid);
 uint64_t readers_step(void *arg, unsigned tid, uint64_t *busy_ns);
 void readers_leave(void *arg, unsigned tid);
 uint64_t readers_wrong(const struct bench_readers *r);
+/*
+ * The job of a lookup-only workload: the readers bound to implementation
+ * i's table st for repetition rep; -ENODEV when the table was not built.
+ */
+int readers_job(struct bench_readers *r, unsigned i, void *st, unsigned rep,
+                struct bench_job *job);
+/* Fail the row when some batch of lookups gave a wrong answer. */
+bool readers_check(const struct bench_readers *r, struct bench_result *res);
 
 #endif

@@ -150,16 +150,12 @@ static void ch_finish(void *wl, unsigned i, const struct bench_sample *s,
                       struct bench_result *r)
 {
 	struct churn_wl *w = wl;
-	uint64_t wrong = readers_wrong(w->r);
 
 	(void)i;
 	(void)s;
-	if (wrong != 0) {
-		r->status = BENCH_FAILED;
-		snprintf(r->note, sizeof(r->note),
-		         "%llu batches of lookups gave wrong answers",
-		         (unsigned long long)wrong);
-	} else if (w->errors != 0) {
+	if (!readers_check(w->r, r))
+		return;
+	if (w->errors != 0) {
 		r->status = BENCH_FAILED;
 		snprintf(r->note, sizeof(r->note),
 		         "%llu connects failed (last: %s)",

@@ -36,30 +36,17 @@ static int ex_job(void *wl, unsigned i, unsigned threads,
 	struct exact_wl *w = wl;
 
 	(void)threads;
-	if (w->sh->st[i] == NULL)
-		return -ENODEV;                 /* its table was not built */
-	readers_bind(w->r, bench_impls[i], w->sh->st[i], rep);
-	job->arg = w->r;
-	job->enter = readers_enter;
-	job->step = readers_step;
-	job->leave = readers_leave;
-	return 0;
+	return readers_job(w->r, i, w->sh->st[i], rep, job);
 }
 
 static void ex_finish(void *wl, unsigned i, const struct bench_sample *s,
                       struct bench_result *r)
 {
 	struct exact_wl *w = wl;
-	uint64_t wrong = readers_wrong(w->r);
 
 	(void)i;
 	(void)s;
-	if (wrong != 0) {
-		r->status = BENCH_FAILED;
-		snprintf(r->note, sizeof(r->note),
-		         "%llu batches of lookups gave wrong answers",
-		         (unsigned long long)wrong);
-	}
+	(void)readers_check(w->r, r);
 }
 
 /* Lookups over the shared keys: hits [0, n), then misses if asked. */

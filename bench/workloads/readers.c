@@ -11,6 +11,7 @@
  */
 #include "bench.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,32 @@ uint64_t readers_step(void *arg, unsigned tid, uint64_t *busy_ns)
 	if (r->im->quiescent != NULL)
 		r->im->quiescent(r->st, tid);
 	return n;
+}
+
+int readers_job(struct bench_readers *r, unsigned i, void *st, unsigned rep,
+                struct bench_job *job)
+{
+	if (st == NULL)
+		return -ENODEV;                 /* its table was not built */
+	readers_bind(r, bench_impls[i], st, rep);
+	job->arg = r;
+	job->enter = readers_enter;
+	job->step = readers_step;
+	job->leave = readers_leave;
+	return 0;
+}
+
+bool readers_check(const struct bench_readers *r, struct bench_result *res)
+{
+	uint64_t wrong = readers_wrong(r);
+
+	if (wrong == 0)
+		return true;
+	res->status = BENCH_FAILED;
+	snprintf(res->note, sizeof(res->note),
+	         "%llu batches of lookups gave wrong answers",
+	         (unsigned long long)wrong);
+	return false;
 }
 
 uint64_t readers_wrong(const struct bench_readers *r)

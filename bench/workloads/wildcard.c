@@ -42,30 +42,17 @@ static int wd_job(void *wl, unsigned i, unsigned threads,
 	struct wild_wl *w = wl;
 
 	(void)threads;
-	if (w->st[i] == NULL)
-		return -ENODEV;
-	readers_bind(w->r, bench_impls[i], w->st[i], rep);
-	job->arg = w->r;
-	job->enter = readers_enter;
-	job->step = readers_step;
-	job->leave = readers_leave;
-	return 0;
+	return readers_job(w->r, i, w->st[i], rep, job);
 }
 
 static void wd_finish(void *wl, unsigned i, const struct bench_sample *s,
                       struct bench_result *r)
 {
 	struct wild_wl *w = wl;
-	uint64_t wrong = readers_wrong(w->r);
 
 	(void)i;
 	(void)s;
-	if (wrong != 0) {
-		r->status = BENCH_FAILED;
-		snprintf(r->note, sizeof(r->note),
-		         "%llu batches of lookups gave wrong answers",
-		         (unsigned long long)wrong);
-	}
+	(void)readers_check(w->r, r);
 }
 
 static int run_wildcard(struct bench_ctx *cx)

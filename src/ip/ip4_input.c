@@ -74,11 +74,7 @@ static void ip4_view(struct ip_pkt *pk, struct inp_vnet *vnet,
                      struct inp_ifnet *rcvif, const uint8_t *pkt, size_t len,
                      unsigned flags)
 {
-	memset(pk, 0, sizeof(*pk));
-	pk->vnet = vnet;
-	pk->rcvif = rcvif;
-	pk->flags = flags;
-	pk->af = AF_INET;
+	ip_pkt_init(pk, vnet, rcvif, flags, AF_INET);
 	memcpy(&pk->src4, pkt + 12, 4);
 	memcpy(&pk->dst4, pkt + 16, 4);
 	pk->tos = pkt[1];

@@ -225,11 +225,7 @@ static void ip6_view(struct ip_pkt *pk, struct inp_vnet *vnet,
                      struct inp_ifnet *rcvif, const uint8_t *pkt, size_t len,
                      unsigned flags)
 {
-	memset(pk, 0, sizeof(*pk));
-	pk->vnet = vnet;
-	pk->rcvif = rcvif;
-	pk->flags = flags;
-	pk->af = AF_INET6;
+	ip_pkt_init(pk, vnet, rcvif, flags, AF_INET6);
 	memcpy(&pk->src6, pkt + 8, 16);
 	memcpy(&pk->dst6, pkt + 24, 16);
 	pk->tos = (uint8_t)(get32(pkt) >> 20);     /* traffic class */

@@ -98,6 +98,17 @@ struct ip_pkt {
 	size_t len;                   /* transport bytes: pktlen - hlen */
 };
 
+/* A packet view of family af, empty but for where it came from. */
+static inline void ip_pkt_init(struct ip_pkt *pk, struct inp_vnet *vnet,
+                               struct inp_ifnet *rcvif, unsigned flags, int af)
+{
+	memset(pk, 0, sizeof(*pk));
+	pk->vnet = vnet;
+	pk->rcvif = rcvif;
+	pk->flags = flags;
+	pk->af = af;
+}
+
 /* The zone of a scoped IPv6 address that arrived on pk (0: unscoped). */
 static inline unsigned ip_pkt_zone(const struct ip_pkt *pk,
                                    const struct in6_addr *a)

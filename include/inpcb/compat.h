@@ -20,6 +20,10 @@
  * renamed only where it is called.  The system headers are included
  * first, so their declarations keep the system's names.
  *
+ * Not mapped: select() and epoll.  Stack descriptors are far above
+ * FD_SETSIZE, so FD_SET() on one overflows the fd_set; such a program
+ * must wait with poll().
+ *
  * FreeBSD's option names that Linux lacks are defined with FreeBSD's
  * numbers (socket.h): SO_REUSEPORT_LB, IP_RECVDSTADDR, IP_RECVIF,
  * IP_PORTRANGE, IP_BINDANY, IPV6_PORTRANGE, IPV6_BINDANY, and struct

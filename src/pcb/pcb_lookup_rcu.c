@@ -313,6 +313,26 @@ static int smr_lock_leave(struct inp_pcb *p, bool wlock)
 }
 
 /*
+ * The end of a lockless lookup: lock the candidate found in the section
+ * (leaving it) and make sure it still answers the packet (LK-13).  0 and
+ * *out locked; -EAGAIN: ask the serialised lookup.
+ */
+static int lock_current(struct inp_pcb *p, enum cand_kind kind, int af,
+                        const union inp_addr *fa, uint16_t fport,
+                        const union inp_addr *la, uint16_t lport, int rank,
+                        bool wlock, struct inp_pcb **out)
+{
+	if (smr_lock_leave(p, wlock) != 0)
+		return -EAGAIN;
+	if (!recheck(p, kind, af, fa, fport, la, lport, rank)) {
+		pcb_unlock(p);
+		return -EAGAIN;
+	}
+	*out = p;
+	return 0;
+}
+
+/*
  * An exact lookup in one chain (a connection group's, pcbgroup.c):
  * entered inside a read-side section, which it leaves.  The walk, lock
  * step and re-check of pcb_lookup_lockless; a miss is not final for the
@@ -331,14 +351,8 @@ int pcb_lookup_exact_in(struct inp_pcb *_Atomic *head, size_t next_off,
 		rcu_glue_read_unlock();
 		return -ENOENT;
 	}
-	if (smr_lock_leave(p, wlock) != 0)
-		return -EAGAIN;
-	if (!recheck(p, CAND_EXACT, af, fa, fport, la, lport, 0)) {
-		pcb_unlock(p);
-		return -EAGAIN;
-	}
-	*out = p;
-	return 0;
+	return lock_current(p, CAND_EXACT, af, fa, fport, la, lport, 0, wlock,
+	                    out);
 }
 
 /*
@@ -382,14 +396,8 @@ int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
 		rcu_glue_read_unlock();
 		return -ENOENT;
 	}
-	if (smr_lock_leave(p, wlock) != 0)
-		return -EAGAIN;
-	if (!recheck(p, kind, af, fa, fport, la, lport, rank)) {
-		pcb_unlock(p);
-		return -EAGAIN;
-	}
-	*out = p;
-	return 0;
+	return lock_current(p, kind, af, fa, fport, la, lport, rank, wlock,
+	                    out);
 }
 
 /*

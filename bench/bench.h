@@ -549,6 +549,12 @@ uint64_t readers_wrong(const struct bench_readers *r);
  */
 int readers_job(struct bench_readers *r, unsigned i, void *st, unsigned rep,
                 struct bench_job *job);
+/*
+ * Fail the row when operations of the workload failed: "N <what> failed
+ * (last: <error>)"; nothing when errors is 0.
+ */
+void bench_fail_errors(struct bench_result *res, uint64_t errors,
+                       const char *what, int last_error);
 /* Fail the row when some batch of lookups gave a wrong answer. */
 bool readers_check(const struct bench_readers *r, struct bench_result *res);
 

@@ -151,12 +151,7 @@ static void bs_finish(void *wl, unsigned i, const struct bench_sample *s,
 			errors += w->slot[t].errors;
 			last = w->slot[t].last_error;
 		}
-	if (errors != 0) {
-		r->status = BENCH_FAILED;
-		snprintf(r->note, sizeof(r->note),
-		         "%llu binds failed (last: %s)",
-		         (unsigned long long)errors, strerror(-last));
-	}
+	bench_fail_errors(r, errors, "binds", last);
 	w->im->destroy(w->st);
 	w->st = NULL;
 }

@@ -155,13 +155,7 @@ static void ch_finish(void *wl, unsigned i, const struct bench_sample *s,
 	(void)s;
 	if (!readers_check(w->r, r))
 		return;
-	if (w->errors != 0) {
-		r->status = BENCH_FAILED;
-		snprintf(r->note, sizeof(r->note),
-		         "%llu connects failed (last: %s)",
-		         (unsigned long long)w->errors,
-		         strerror(-w->last_error));
-	}
+	bench_fail_errors(r, w->errors, "connects", w->last_error);
 }
 
 static int run_churn(struct bench_ctx *cx, struct bench_shared *sh)

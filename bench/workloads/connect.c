@@ -122,13 +122,7 @@ static void cn_finish(void *wl, unsigned i, const struct bench_sample *s,
 
 	(void)i;
 	(void)s;
-	if (w->errors != 0) {
-		r->status = BENCH_FAILED;
-		snprintf(r->note, sizeof(r->note),
-		         "%llu connects failed (last: %s)",
-		         (unsigned long long)w->errors,
-		         strerror(-w->last_error));
-	}
+	bench_fail_errors(r, w->errors, "connects", w->last_error);
 }
 
 static int run_occupancy(struct bench_ctx *cx, unsigned percent)

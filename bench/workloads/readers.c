@@ -138,6 +138,16 @@ int readers_job(struct bench_readers *r, unsigned i, void *st, unsigned rep,
 	return 0;
 }
 
+void bench_fail_errors(struct bench_result *res, uint64_t errors,
+                       const char *what, int last_error)
+{
+	if (errors == 0)
+		return;
+	res->status = BENCH_FAILED;
+	snprintf(res->note, sizeof(res->note), "%llu %s failed (last: %s)",
+	         (unsigned long long)errors, what, strerror(-last_error));
+}
+
 bool readers_check(const struct bench_readers *r, struct bench_result *res)
 {
 	uint64_t wrong = readers_wrong(r);

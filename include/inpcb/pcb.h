@@ -212,8 +212,9 @@ int inp_pcb_list(struct inp_vnet *vnet, enum inp_proto proto,
  * it, so without RSS alignment tested + skipped is what a plain walk
  * would have tried (an aligned walk adds the bucket's candidates).
  * rss_aligned: connect-style allocations that found a port in the RSS
- * bucket of net.inet.ip.portrange.rss_bits/rss_bucket; rss_fallback: the
- * ones whose bucket had no free port and took any port.
+ * bucket (one of 2^net.inet.rss.bits) asked for by the socket's
+ * INP_IP_RSS_CONNECT_BUCKET or net.inet.ip.portrange.rss_bucket;
+ * rss_fallback: the ones whose bucket had no free port and took any port.
  */
 struct inp_portstat {
 	uint64_t allocs;               /* allocator calls that walked */

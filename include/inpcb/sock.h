@@ -67,6 +67,22 @@ extern "C" {
 #define INP_IP_RECVTTL          65  /* int bool */
 #define INP_IP_MINTTL           66  /* int 0..255 */
 #define INP_IP_RECVTOS          68  /* int bool */
+/*
+ * int, get only (FreeBSD's IP_RSSBUCKETID): the RSS bucket of the
+ * connection's replies, Toeplitz of (source = peer, destination = us) as
+ * the connection groups hash it (TCP 4-tuple, UDP 2-tuple, default key)
+ * masked to net.inet.rss.bits; -ENOTCONN when not connected; setting it
+ * is -ENOPROTOOPT.
+ */
+#define INP_IP_RSSBUCKETID      92
+/*
+ * int -1..127, an inpcb extension (not a FreeBSD option): >= 0 makes
+ * connect-style port choices (connect, the first sendto) of this socket
+ * prefer ports whose replies land in that RSS bucket (its low
+ * net.inet.rss.bits bits), overriding net.inet.ip.portrange.rss_bucket;
+ * -1, the default, follows the sysctl.  Other values: -EINVAL.
+ */
+#define INP_IP_RSS_CONNECT_BUCKET 0x7001
 
 #define INP_IP_PORTRANGE_DEFAULT 0
 #define INP_IP_PORTRANGE_HIGH    1

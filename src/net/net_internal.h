@@ -51,8 +51,7 @@ struct vnet_sysctls {
 	long portrange_lowfirst, portrange_lowlast;
 	long portrange_reservedhigh, portrange_reservedlow;
 	long portrange_randomized, portrange_randomcps, portrange_randomtime;
-	long portrange_rss_bits;    /* RSS-aligned connect ports: 0 off */
-	long portrange_rss_bucket;  /* their bucket (low rss_bits bits) */
+	long portrange_rss_bucket;  /* RSS-aligned connect ports: -1 off */
 	long connect_inaddr_wild;   /* net.inet.ip.connect_inaddr_wild */
 	long connect_in6addr_wild;  /* net.inet6.ip6.connect_in6addr_wild */
 	long v6only;                /* net.inet6.ip6.v6only */
@@ -63,6 +62,8 @@ struct vnet_sysctls {
 	long icmp_lim;              /* net.inet.icmp.icmplim (per second) */
 	long pcbgroup_enable;       /* net.inet.pcbgroup.enable (spec 4) */
 	long rss_bits;              /* net.inet.rss.bits, -1: RSS-10 default */
+	/* not a knob: rss_bits resolved (rss_bits_resolve) when it is set */
+	long rss_bits_used;
 };
 
 /* Randomisation rate limiter state (spec P8, P9). */

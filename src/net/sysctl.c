@@ -4,6 +4,7 @@
  * clamping (P1) and iteration.
  */
 #include "net/net_internal.h"
+#include "rss/rss_internal.h"
 
 #include <limits.h>
 
@@ -36,8 +37,7 @@ static const struct knob knobs[] = {
 	K("net.inet.ip.portrange.randomized", portrange_randomized, KNOB_BOOL, 0, 1, 1),
 	K("net.inet.ip.portrange.randomcps", portrange_randomcps, KNOB_COUNT, 0, INT_MAX, 10),
 	K("net.inet.ip.portrange.randomtime", portrange_randomtime, KNOB_COUNT, 0, INT_MAX, 45),
-	K("net.inet.ip.portrange.rss_bits", portrange_rss_bits, KNOB_CLAMP, 0, 7, 0),
-	K("net.inet.ip.portrange.rss_bucket", portrange_rss_bucket, KNOB_CLAMP, 0, 127, 0),
+	K("net.inet.ip.portrange.rss_bucket", portrange_rss_bucket, KNOB_CLAMP, -1, 127, -1),
 	K("net.inet.ip.connect_inaddr_wild", connect_inaddr_wild, KNOB_BOOL, 0, 1, 0),
 	K("net.inet6.ip6.connect_in6addr_wild", connect_in6addr_wild, KNOB_BOOL, 0, 1, 1),
 	K("net.inet6.ip6.v6only", v6only, KNOB_BOOL, 0, 1, 1),
@@ -72,6 +72,16 @@ static const struct knob *knob_find(const char *name)
 	return NULL;
 }
 
+/*
+ * net.inet.rss.bits is resolved once per setting (RSS-10 asks the
+ * system for the CPU count): the connection groups and the aligned
+ * ports read the same count, and a connect does not ask the system.
+ */
+static void rss_bits_derive(struct vnet_sysctls *sc)
+{
+	sc->rss_bits_used = (long)rss_bits_resolve(sc->rss_bits);
+}
+
 void sysctl_defaults(struct vnet_sysctls *sc)
 {
 	size_t i;
@@ -80,6 +90,7 @@ void sysctl_defaults(struct vnet_sysctls *sc)
 		return;
 	for (i = 0; i < N_KNOBS; i++)
 		*knob_field(sc, &knobs[i]) = knobs[i].def;
+	rss_bits_derive(sc);
 }
 
 /* The value to store, or -EINVAL through *err. */
@@ -117,6 +128,8 @@ int sysctl_apply(struct vnet_sysctls *sc, const char *name, long value)
 	if (err != 0)
 		return err;
 	*knob_field(sc, k) = v;
+	if (k->offset == offsetof(struct vnet_sysctls, rss_bits))
+		rss_bits_derive(sc);
 	return 0;
 }
 

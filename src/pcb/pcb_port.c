@@ -13,10 +13,11 @@
  * occupancy index (port_index.c) for the next candidate that is not
  * certainly taken, so a nearly full range costs a few bitmap words rather
  * than one lookup per used port; the exact test still decides every port
- * the index leaves open.  With net.inet.ip.portrange.rss_bits set, a
+ * the index leaves open.  With an RSS bucket asked for (the socket's
+ * INP_IP_RSS_CONNECT_BUCKET, else net.inet.ip.portrange.rss_bucket), a
  * connect-style allocation first walks only the ports whose replies hash
- * to the chosen RSS bucket (rss_ports.c), in the same order, and falls
- * back to the plain walk when none of them is free.
+ * to that bucket of net.inet.rss.bits (rss_ports.c), in the same order,
+ * and falls back to the plain walk when none of them is free.
  *
  * Locking: pcb_lport() runs with the PCB write lock and the table's hash
  * write lock held; the hash lock protects the cursors (LK-2) and the
@@ -26,6 +27,7 @@
  */
 #include "pcb/pcb_internal.h"
 #include "rss/rss_internal.h"
+#include "sock/sock_internal.h"
 
 #define STAT_ADD(info, f, n)                                               \
 	atomic_fetch_add_explicit(&(info)->portstat.f, (n),                \
@@ -257,43 +259,50 @@ static void test_skip(struct port_test *t)
 		               t->cred, &t->skip);
 }
 
-/* An address as it goes on the wire: IPv4 bytes, or IPv6 without zone. */
-static const void *wire_addr(int af, const union inp_addr *a,
-                             struct in6_addr *tmp)
+/*
+ * The RSS bucket a connect-style allocation aims for, -1 for none: the
+ * socket's INP_IP_RSS_CONNECT_BUCKET overrides the sysctl (both -1..127).
+ */
+static long rss_target(const struct inp_pcb *p, const struct vnet_sysctls *sc)
 {
-	if (af == AF_INET)
-		return &a->s4.a4;
-	*tmp = a->a6;
-	(void)in6_clear_zone(tmp);
-	return tmp;
+	const struct inp_sock *so = p->socket;
+
+	if (so != NULL && so->rss_pinned)
+		return so->rss_bucket;
+	return sc->portrange_rss_bucket;
 }
 
 /*
  * Issue 3 item 6 (RSS-6, RSS-11): the connect-style walk restricted to
  * the ports whose reply tuple (src faddr:fport, dst laddr:port) hashes
- * into bucket rss_bucket of 2^rss_bits under the default key (RSS-5).
- * false: not asked for, or no port of the range is free in the bucket.
+ * into the target bucket (its low bits) of net.inet.rss.bits, under the
+ * default key and the hash type the connection groups use (RSS-5,
+ * RSS-8): a UDP reply hashes the 2-tuple, so there every port or none
+ * is in the bucket.  false: not asked for (no target, or 0 bits: one
+ * bucket), or no port of the range is free in the bucket.
  */
 static bool rss_walk(struct port_test *t, struct port_range *r,
                      const struct vnet_sysctls *sc, uint16_t start,
                      uint16_t *found, struct inp_explain *why)
 {
-	unsigned bits = (unsigned)sc->portrange_rss_bits;
-	unsigned bucket = (unsigned)sc->portrange_rss_bucket &
-	                  ((1u << bits) - 1);
-	struct in6_addr fa, la;
+	long want = rss_target(t->p, sc);
+	unsigned bits = (unsigned)sc->rss_bits_used, bucket;
+	struct rss_tuple tuple;
 	struct rss_portsol sol;
 	struct inp_pcbinfo *info = t->p->info;
 	uint16_t cursor = *r->cursor;
 
-	if (bits == 0 || t->faddr == NULL ||
-	    rss_port_solve(inp_rss_default_key, t->af,
-	                   wire_addr(t->af, t->faddr, &fa), t->fport,
-	                   wire_addr(t->af, t->laddr, &la), bits, bucket,
+	if (want < 0 || bits == 0 || t->faddr == NULL)
+		return false;
+	bucket = rss_bucket_of((uint32_t)want, bits);
+	if (rss_tuple_reply(&tuple, t->af, t->p->proto, &t->faddr->a6,
+	                    t->fport, &t->laddr->a6, 0) != 0 ||
+	    rss_port_solve(inp_rss_default_key, &tuple, bits, bucket,
 	                   &sol) != 0)
 		return false;
-	t->rss = &sol;
-	if (range_walk(t, r, start, found) == 0) {
+	/* Every port in the bucket: the plain walk, with the index's skips. */
+	t->rss = rss_port_all(&sol) ? NULL : &sol;
+	if (!sol.none && range_walk(t, r, start, found) == 0) {
 		t->rss = NULL;
 		STAT_ADD(info, rss_aligned, 1);
 		explain(why, "RSS-11", "port %u: replies hash to RSS bucket %u "

@@ -36,12 +36,10 @@
  * falls through to the reservation table.
  */
 #include "pcb/pcb_internal.h"
+#include "rss/rss_internal.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
-#define RSS_MAX_BITS 7          /* RSS-10: at most 128 buckets */
-#define RSS_MAX_CPUS 64         /* RSS-10: CPUs counted by RSS */
 #define GROUP_MIN_BUCKETS 64
 
 struct pcbgroup {
@@ -58,26 +56,16 @@ struct pcbgroups {
 
 /* ---- sizing and the option ------------------------------------------ */
 
-/* RSS-10: fls(ncpus - 1) + 1 bits for more than one CPU, at most 7. */
-static unsigned rss_default_bits(void)
-{
-	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned bits;
-
-	if (ncpus > RSS_MAX_CPUS)
-		ncpus = RSS_MAX_CPUS;
-	if (ncpus <= 1)
-		return 0;
-	bits = 32u - (unsigned)__builtin_clz((unsigned)ncpus - 1) + 1;
-	return bits > RSS_MAX_BITS ? RSS_MAX_BITS : bits;
-}
-
-/* How many bits of groups a configuration asks for; 0: groups off. */
+/*
+ * How many bits of groups a configuration asks for; 0: groups off.  The
+ * bits as sysctl.c resolved them (RSS-10, rss_bits.c), the same the
+ * aligned ephemeral ports use.
+ */
 static unsigned groups_bits(const struct vnet_sysctls *sc)
 {
 	if (!sc->pcbgroup_enable)
 		return 0;
-	return sc->rss_bits < 0 ? rss_default_bits() : (unsigned)sc->rss_bits;
+	return (unsigned)sc->rss_bits_used;
 }
 
 static void groups_destroy(struct pcbgroups *gs)

@@ -16,6 +16,9 @@
  * smallest solution at or above any port digit by digit from the top
  * (at most 16 steps and one backtrack).  So the aligned allocator walks
  * the solutions in exactly the allocator's cyclic order.
+ *
+ * A 2-tuple hash (UDP by RSS-8's defaults) does not read the port: M is
+ * zero, and the bucket holds every port or none (rss_port_all).
  */
 #include "rss/rss_internal.h"
 
@@ -30,20 +33,10 @@ static uint32_t key_window(const uint8_t *key, unsigned i)
 	return (uint32_t)(w >> (8 - i % 8));
 }
 
-/* Input bytes of the reply tuple before the destination port (5.3). */
-static size_t tuple_bytes(int af, const void *faddr, uint16_t fport,
-                          const void *laddr, uint8_t *buf)
-{
-	size_t alen = af == AF_INET ? 4 : 16;
-
-	memcpy(buf, faddr, alen);
-	memcpy(buf + alen, laddr, alen);
-	memcpy(buf + 2 * alen, &fport, 2);
-	buf[2 * alen + 2] = buf[2 * alen + 3] = 0;
-	return 2 * alen + 4;
-}
-
-/* Row r is M's equation for hash bit r; column j is port bit j. */
+/*
+ * Row r is M's equation for hash bit r; column j is port bit j.  A
+ * 2-tuple hash (len 0 here) reads no port bit: M is zero.
+ */
 static void build_rows(const uint8_t *key, size_t len, unsigned bits,
                        uint32_t target, struct rss_portsol *s)
 {
@@ -51,7 +44,7 @@ static void build_rows(const uint8_t *key, size_t len, unsigned bits,
 	uint32_t col;
 
 	memset(s->row, 0, sizeof(s->row));
-	for (j = 0; j < 16; j++) {
+	for (j = 0; j < 16 && len > 0; j++) {
 		pos = (unsigned)(len * 8) - 1 - j;  /* port bit 0 is last */
 		col = key_window(key, pos);
 		for (r = 0; r < bits; r++)
@@ -92,22 +85,22 @@ static void reduce(unsigned bits, struct rss_portsol *s)
 			s->none = true;
 }
 
-int rss_port_solve(const uint8_t key[INP_RSS_KEYLEN], int af,
-                   const void *faddr, uint16_t fport, const void *laddr,
-                   unsigned bits, unsigned bucket, struct rss_portsol *s)
+int rss_port_solve(const uint8_t key[INP_RSS_KEYLEN],
+                   const struct rss_tuple *t, unsigned bits,
+                   unsigned bucket, struct rss_portsol *s)
 {
-	uint8_t buf[36];
-	uint32_t h0, mask;
-	size_t len;
+	struct rss_tuple t0;
+	uint32_t h0;
 
-	if (key == NULL || faddr == NULL || laddr == NULL || s == NULL ||
-	    (af != AF_INET && af != AF_INET6) || bits == 0 ||
-	    bits > RSS_MAX_BITS)
+	if (key == NULL || t == NULL || s == NULL ||
+	    (t->af != AF_INET && t->af != AF_INET6) || bits == 0 ||
+	    bits > RSS_MAX_BITS || bucket >> bits != 0)
 		return -EINVAL;
-	len = tuple_bytes(af, faddr, fport, laddr, buf);
-	h0 = inp_toeplitz(key, buf, len);
-	mask = (1u << bits) - 1;
-	build_rows(key, len, bits, (h0 ^ bucket) & mask, s);
+	t0 = *t;
+	t0.dport = 0;
+	h0 = rss_tuple_hash(key, &t0);
+	build_rows(key, t0.ports ? rss_tuple_len(&t0) : 0, bits,
+	           rss_bucket_of(h0 ^ bucket, bits), s);
 	reduce(bits, s);
 	return 0;
 }
@@ -166,4 +159,16 @@ long rss_port_next(const struct rss_portsol *s, unsigned from, unsigned to)
 		return -1;
 	x = next_at_or_above(s, from);
 	return x >= 0 && x <= (long)to ? x : -1;
+}
+
+bool rss_port_all(const struct rss_portsol *s)
+{
+	unsigned j;
+
+	if (s == NULL || s->none)
+		return false;
+	for (j = 0; j < 16; j++)
+		if (s->row_of[j] >= 0)
+			return false;
+	return true;
 }

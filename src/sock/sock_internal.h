@@ -48,6 +48,9 @@ struct inp_sock {
 	int family;
 	enum inp_proto proto;
 	unsigned options;           /* INP_SO_* bits that are set */
+	/* INP_IP_RSS_CONNECT_BUCKET >= 0 (PCB lock; pcb_port.c reads it) */
+	bool rss_pinned;
+	uint8_t rss_bucket;
 	int backlog;
 	void *udata;
 	char label[INP_LABEL_MAX];

@@ -1,7 +1,8 @@
 /*
- * sockopt.c - setsockopt/getsockopt for the INP_* options of sock.h, and
- * the multicast options (interface, TTL, loop, memberships) the socket
- * layer owns on behalf of its PCB.
+ * sockopt.c - setsockopt/getsockopt for the INP_* options of sock.h, the
+ * multicast options (interface, TTL, loop, memberships) the socket layer
+ * owns on behalf of its PCB, and the RSS ones (IP_RSSBUCKETID, read
+ * only, and the extension INP_IP_RSS_CONNECT_BUCKET).
  *
  * Every change is made under the PCB write lock, except the buffer sizes
  * (SO_RCVBUF, SO_SNDBUF), which live with the receive queue under its
@@ -11,6 +12,7 @@
  * checks and the UDP fan-out stop rule may read (§1.3, seed PR 179901).
  */
 #include "sock/sock_internal.h"
+#include "rss/rss_internal.h"
 
 #include <stdlib.h>
 
@@ -476,6 +478,30 @@ static int set_portrange(struct inp_sock *so, const void *val, socklen_t len,
 	return 0;
 }
 
+/*
+ * INP_IP_RSS_CONNECT_BUCKET (an inpcb extension): -1 follows
+ * net.inet.ip.portrange.rss_bucket, 0..127 pins this socket's
+ * connect-style port choices to that bucket (pcb_port.c, RSS-11).
+ */
+static int set_rss_connect_bucket(struct inp_sock *so, const void *val,
+                                  socklen_t len, struct inp_explain *why)
+{
+	int v, error;
+
+	if ((error = opt_int(val, len, &v)) != 0)
+		return error;
+	if (v < -1 || v > 127) {
+		explain(why, "RSS-10", "RSS bucket %d is not -1..127 (at most "
+		        "128 buckets)", v);
+		return -EINVAL;
+	}
+	pcb_wlock(so->pcb);
+	so->rss_pinned = v >= 0;
+	so->rss_bucket = v >= 0 ? (uint8_t)v : 0;
+	pcb_unlock(so->pcb);
+	return 0;
+}
+
 /* ---- IPPROTO_IP ------------------------------------------------------ */
 
 static unsigned recv_flag(int name)
@@ -550,6 +576,8 @@ static int set_ipproto_ip(struct inp_sock *so, int name, const void *val,
 		return set_portrange(so, val, len, why);
 	case INP_IP_BINDANY:
 		return set_bindany(so, val, len, why);
+	case INP_IP_RSS_CONNECT_BUCKET:
+		return set_rss_connect_bucket(so, val, len, why);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -622,6 +650,7 @@ static bool opt_known(const struct inp_sock *so, int level, int name,
 		case INP_IP_DROP_MEMBERSHIP: case INP_IP_PORTRANGE:
 		case INP_IP_RECVIF: case INP_IP_BINDANY: case INP_IP_RECVTTL:
 		case INP_IP_MINTTL: case INP_IP_RECVTOS:
+		case INP_IP_RSSBUCKETID: case INP_IP_RSS_CONNECT_BUCKET:
 			return true;
 		default:
 			return false;
@@ -695,6 +724,11 @@ static int setopt_dispatch(struct inp_sock *so, int level, int name,
 
 	if (!opt_known(so, level, name, why))
 		return -ENOPROTOOPT;
+	if (level == INP_IPPROTO_IP && name == INP_IP_RSSBUCKETID) {
+		/* FreeBSD's ip_ctloutput has no set case for it. */
+		explain(why, "1.2", "IP_RSSBUCKETID can only be read");
+		return -ENOPROTOOPT;
+	}
 	if ((error = multicast_opt_check(so, level, name, why)) != 0)
 		return error;
 	if (val == NULL)
@@ -772,6 +806,30 @@ static struct in_addr ifp_first_in4(struct inp_vnet *vnet,
 	return a;
 }
 
+/*
+ * IP_RSSBUCKETID: the bucket the connection's replies hash to (RSS-6,
+ * RSS-11), with the hash type and key of the connection groups (PG-3,
+ * RSS-5) and net.inet.rss.bits as resolved for them.  PCB read-locked.
+ */
+static int get_rss_bucket_id(struct inp_sock *so, void *val, socklen_t *len)
+{
+	const struct inp_pcb *p = so->pcb;
+	struct vnet_sysctls sc;
+	struct rss_tuple t;
+	uint32_t hash;
+
+	if (!pcb_has_faddr(p))
+		return -ENOTCONN;
+	pcb_sysctls(so->vnet, &sc);
+	if (rss_tuple_reply(&t, pcb_is_v4(p) ? AF_INET : AF_INET6, p->proto,
+	                    &p->faddr.a6, p->fport, &p->laddr.a6,
+	                    p->lport) != 0)
+		return -EINVAL;
+	hash = rss_tuple_hash(inp_rss_default_key, &t);
+	return put_int(val, len,
+	               (int)rss_bucket_of(hash, (unsigned)sc.rss_bits_used));
+}
+
 /* Read one option with the PCB read-locked. */
 static int get_locked(struct inp_sock *so, int level, int name, void *val,
                       socklen_t *len)
@@ -805,6 +863,11 @@ static int get_locked(struct inp_sock *so, int level, int name, void *val,
 			return put_int(val, len, portrange_value(p->flags));
 		case INP_IP_BINDANY:
 			return put_int(val, len, (p->flags & INP_F_BINDANY) != 0);
+		case INP_IP_RSSBUCKETID:
+			return get_rss_bucket_id(so, val, len);
+		case INP_IP_RSS_CONNECT_BUCKET:
+			return put_int(val, len,
+			               so->rss_pinned ? so->rss_bucket : -1);
 		case INP_IP_MULTICAST_IF: {
 			struct in_addr a = { 0 };
 

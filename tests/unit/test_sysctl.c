@@ -26,8 +26,7 @@ static const struct {
 	{ "net.inet.ip.portrange.randomized", 1 },
 	{ "net.inet.ip.portrange.randomcps", 10 },
 	{ "net.inet.ip.portrange.randomtime", 45 },
-	{ "net.inet.ip.portrange.rss_bits", 0 },
-	{ "net.inet.ip.portrange.rss_bucket", 0 },
+	{ "net.inet.ip.portrange.rss_bucket", -1 },  /* -1: no RSS alignment */
 	{ "net.inet.ip.connect_inaddr_wild", 0 },
 	{ "net.inet6.ip6.connect_in6addr_wild", 1 },
 	{ "net.inet6.ip6.v6only", 1 },

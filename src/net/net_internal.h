@@ -62,6 +62,7 @@ struct vnet_sysctls {
 	long icmp_lim;              /* net.inet.icmp.icmplim (per second) */
 	long pcbgroup_enable;       /* net.inet.pcbgroup.enable (spec 4) */
 	long rss_bits;              /* net.inet.rss.bits, -1: RSS-10 default */
+	long pcb_read_bias;         /* net.inet.pcb.read_bias (pcb_rbias.h) */
 	/* not a knob: rss_bits resolved (rss_bits_resolve) when it is set */
 	long rss_bits_used;
 };
@@ -336,6 +337,11 @@ bool pcbinfo_busy(struct inp_pcbinfo *info);  /* PCBs listed or being freed */
  */
 bool pcbgroup_knob(const char *name);
 int pcbgroup_sysctl_set(struct inp_vnet *vnet, const char *name, long value);
+/*
+ * pcb module: locked reads a PCB allocated from now on needs to earn
+ * read bias (net.inet.pcb.read_bias; 0: never).
+ */
+void pcbinfo_set_read_bias(struct inp_pcbinfo *info, unsigned reads);
 /* pcb module: expire TIME_WAIT PCBs whose 2*MSL ended by now_ns. */
 void pcbinfo_expire_timewait(struct inp_pcbinfo *info, uint64_t now_ns);
 /* pcb module: one limiter tick (P9), called once per elapsed second. */

@@ -50,6 +50,7 @@ static const struct knob knobs[] = {
 	K("net.inet.icmp.icmplim", icmp_lim, KNOB_COUNT, 0, INT_MAX, 200),
 	K("net.inet.pcbgroup.enable", pcbgroup_enable, KNOB_BOOL, 0, 1, 0),
 	K("net.inet.rss.bits", rss_bits, KNOB_INT, -1, 7, -1),
+	K("net.inet.pcb.read_bias", pcb_read_bias, KNOB_COUNT, 0, 1023, 1000),
 };
 #undef K
 
@@ -144,6 +145,10 @@ int inp_sysctl_set(struct inp_vnet *vnet, const char *name, long value)
 	pthread_mutex_lock(&vnet->cfg_lock);
 	rc = sysctl_apply(&vnet->sc, name, value);
 	pthread_mutex_unlock(&vnet->cfg_lock);
+	if (rc == 0 && strcmp(name, "net.inet.pcb.read_bias") == 0)
+		for (unsigned p = 0; p < INP_NPROTO; p++)
+			pcbinfo_set_read_bias(vnet->pcbinfo[p],
+			                      (unsigned)value);
 	return rc;
 }
 

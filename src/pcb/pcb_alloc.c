@@ -112,7 +112,9 @@ int pcb_alloc(struct inp_pcbinfo *info, int family, struct inp_cred *cred,
 	if (p == NULL)
 		return -ENOBUFS;               /* LC-2 */
 	memset(p, 0, PCB_SIZE);
-	pcb_lock_init(&p->lock);
+	pcb_lock_init(&p->lock, info->rbias == NULL ? 0 :
+	              atomic_load_explicit(&info->rbias->reads,
+	                                   memory_order_relaxed));
 	p->info = info;                        /* step 2 */
 	p->socket = so;
 	p->cred = cred;

@@ -126,6 +126,7 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
 	info->vnet = vnet;
 	info->proto = proto;
 	info->seed = host_random32(vnet->host);   /* 1.5: keyed per vnet */
+	info->rbias = rbias_table_new((unsigned)vnet->sc.pcb_read_bias);
 	atomic_init(&info->move_seq, 0);
 	atomic_init(&info->unlink_seq, 0);
 	atomic_init(&info->freeing, 0);
@@ -134,6 +135,13 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
 	pthread_mutex_init(&info->hash_lock, NULL);
 	*out = info;
 	return 0;
+}
+
+void pcbinfo_set_read_bias(struct inp_pcbinfo *info, unsigned reads)
+{
+	if (info != NULL && info->rbias != NULL)
+		atomic_store_explicit(&info->rbias->reads, reads,
+		                      memory_order_relaxed);
 }
 
 /* LC-29: only an empty table goes; -EBUSY changes nothing. */
@@ -155,6 +163,7 @@ int pcbinfo_destroy(struct inp_pcbinfo *info)
 	pcbgroups_free(info);
 	rcu_glue_barrier();
 	pcb_zone_destroy(&info->zone);
+	rbias_table_free(info->rbias);
 	pcbinfo_free_tables(info);
 	pthread_mutex_destroy(&info->hash_lock);
 	pthread_mutex_destroy(&info->list_lock);

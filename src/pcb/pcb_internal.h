@@ -20,6 +20,7 @@
 #include "jail/jail_internal.h"
 #include "base/rcu.h"
 #include "pcb/pcb_lock.h"
+#include "pcb/pcb_rbias.h"
 
 /*
  * An address as the PCB stores it: IPv6 bits, with an IPv4 address in the
@@ -287,6 +288,9 @@ struct inp_pcbinfo {
 	 * old one goes after a grace period (lookups read it in a section).
 	 */
 	struct pcbgroups *_Atomic groups;
+
+	/* Reader rows of read-biased PCB locks; NULL: no bias (pcb_rbias.h). */
+	struct rbias_table *rbias;
 };
 
 /*
@@ -295,11 +299,67 @@ struct inp_pcbinfo {
  * kept for the callers that say which access they mean.  Under QSBR a
  * thread that has to wait for the mutex goes offline meanwhile (rcu.h).
  */
-static inline void pcb_rlock(struct inp_pcb *p) { pcb_lock_rd(&p->lock); }
-static inline void pcb_wlock(struct inp_pcb *p) { pcb_lock_wr(&p->lock); }
-static inline void pcb_unlock(struct inp_pcb *p) { pcb_lock_unlock(&p->lock); }
-static inline bool pcb_tryrlock(struct inp_pcb *p) { return pcb_lock_tryrd(&p->lock); }
-static inline bool pcb_trywlock(struct inp_pcb *p) { return pcb_lock_trywr(&p->lock); }
+/*
+ * PCB lock calls: the word (pcb_lock.h) plus read bias (pcb_rbias.h).
+ * A read hold goes through the thread's row when the word is biased; a
+ * write lock that took the bias away waits for the biased readers; an
+ * unlock first looks for a biased hold of the calling thread.
+ */
+static inline bool pcb_rbiased(const struct inp_pcb *p)
+{
+	return (atomic_load_explicit(&p->lock, memory_order_relaxed) &
+	        LK_BIAS) != 0;
+}
+static inline void pcb_rlock(struct inp_pcb *p)
+{
+	if (!pcb_rbiased(p) || !rbias_enter(p->info->rbias, p))
+		pcb_lock_rd(&p->lock);
+}
+static inline bool pcb_tryrlock(struct inp_pcb *p)
+{
+	return (pcb_rbiased(p) && rbias_enter(p->info->rbias, p)) ||
+	       pcb_lock_tryrd(&p->lock);
+}
+/* The same, for a lookup that knows p's table (no read of p->info). */
+static inline bool pcb_tryrlock_in(const struct inp_pcbinfo *info,
+                                   struct inp_pcb *p)
+{
+	return (pcb_rbiased(p) && rbias_enter(info->rbias, p)) ||
+	       pcb_lock_tryrd(&p->lock);
+}
+/* A second read hold by a thread that holds one (never waits). */
+static inline void pcb_rlock_again(struct inp_pcb *p)
+{
+	if (!rbias_again(p))
+		pcb_lock_rd_again(&p->lock);
+}
+static inline void pcb_wlock(struct inp_pcb *p)
+{
+	if (pcb_lock_wr(&p->lock))
+		rbias_revoke(p->info->rbias, p);
+}
+/* After the word: biased readers get `spins` looks to leave, or we fail. */
+static inline bool pcb_wlock_bias_bounded(struct inp_pcb *p, bool revoke,
+                                          unsigned spins)
+{
+	if (revoke && !rbias_revoke_bounded(p->info->rbias, p, spins)) {
+		pcb_lock_wrunlock_rebias(&p->lock);
+		return false;
+	}
+	return true;
+}
+static inline bool pcb_trywlock(struct inp_pcb *p)
+{
+	bool revoke;
+
+	return pcb_lock_trywr(&p->lock, &revoke) &&
+	       pcb_wlock_bias_bounded(p, revoke, 256);
+}
+static inline void pcb_unlock(struct inp_pcb *p)
+{
+	if (!rbias_exit(p))
+		pcb_lock_unlock(&p->lock);
+}
 static inline void hash_wlock(struct inp_pcbinfo *i)
 {
 	bool offline;
@@ -482,10 +542,12 @@ int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
                         bool wildcard, bool wlock, struct inp_pcb **out);
 /*
  * The exact step of pcb_lookup_lockless on one chain linked through the
- * field at next_off (a connection group's): called inside a read-side
- * section, which it leaves.  0 and *out locked; -ENOENT; -EAGAIN.
+ * field at next_off (a connection group's of info): called inside a
+ * read-side section, which it leaves.  0 and *out locked; -ENOENT;
+ * -EAGAIN.
  */
-int pcb_lookup_exact_in(struct inp_pcb *_Atomic *head, size_t next_off,
+int pcb_lookup_exact_in(const struct inp_pcbinfo *info,
+                        struct inp_pcb *_Atomic *head, size_t next_off,
                         int af, const union inp_addr *fa, uint16_t fport,
                         const union inp_addr *la, uint16_t lport,
                         bool wlock, struct inp_pcb **out);

@@ -22,15 +22,6 @@
 
 #define SPINS 128
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 /* Sleep while the word still reads v (with LK_SLEEP set by us). */
 static void lock_sleep(pcb_lock_t *w, uint32_t v)
 {
@@ -67,13 +58,13 @@ void pcb_lock_rd_slow(pcb_lock_t *w, bool bypass_wwait)
 		v = atomic_load_explicit(w, memory_order_relaxed);
 		if (!(v & stop)) {
 			if (atomic_compare_exchange_weak_explicit(
-			        w, &v, v + 1, memory_order_acquire,
+			        w, &v, lk_read_next(v), memory_order_acquire,
 			        memory_order_relaxed))
 				return;
 			continue;
 		}
 		if (spins++ < SPINS) {
-			cpu_relax();
+			pcb_cpu_relax();
 			continue;
 		}
 		lock_sleep(w, v);
@@ -85,7 +76,7 @@ void pcb_lock_rd_slow(pcb_lock_t *w, bool bypass_wwait)
  * us; the winning writer clears it (pcb_lock_trywr) and another waiting
  * writer sets it again on its next round.
  */
-void pcb_lock_wr_slow(pcb_lock_t *w)
+bool pcb_lock_wr_slow(pcb_lock_t *w)
 {
 	unsigned spins = 0;
 	uint32_t v;
@@ -94,9 +85,9 @@ void pcb_lock_wr_slow(pcb_lock_t *w)
 		v = atomic_load_explicit(w, memory_order_relaxed);
 		if (!(v & (LK_WRITER | LK_RMASK))) {
 			if (atomic_compare_exchange_weak_explicit(
-			        w, &v, (v | LK_WRITER) & ~LK_WWAIT,
-			        memory_order_acquire, memory_order_relaxed))
-				return;
+			        w, &v, lk_write_next(v), memory_order_acquire,
+			        memory_order_relaxed))
+				return (v & LK_BIAS) != 0;
 			continue;
 		}
 		if (!(v & LK_WWAIT)) {
@@ -107,24 +98,24 @@ void pcb_lock_wr_slow(pcb_lock_t *w)
 			v |= LK_WWAIT;
 		}
 		if (spins++ < SPINS) {
-			cpu_relax();
+			pcb_cpu_relax();
 			continue;
 		}
 		lock_sleep(w, v);
 	}
 }
 
-bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins)
+bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins, bool *revoke)
 {
 	unsigned i;
 
 	for (i = 0; i < spins; i++) {
-		if (pcb_lock_trywr(w))
+		if (pcb_lock_trywr(w, revoke))
 			return true;
 		if (i % 64 == 63)
 			sched_yield();
 		else
-			cpu_relax();
+			pcb_cpu_relax();
 	}
 	return false;
 }

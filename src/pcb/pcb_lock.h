@@ -10,13 +10,23 @@
  * to lock, one to unlock.
  *
  * The word:
- *   bits 0-27  readers holding the lock
+ *   bits 0-12  readers holding the lock through the word (at most 8191)
+ *   LK_CNT     locked reads still to go before the PCB earns read bias
+ *   LK_LVL     how often its bias was revoked (saturates at 7): each
+ *              revocation doubles the reads the next bias costs
+ *   LK_NOBIAS  never biased (its table cannot revoke, pcb_rbias.h)
+ *   LK_BIAS    read holds go through the readers' own rows (pcb_rbias.h)
  *   LK_DEAD    INP_F_DROPPED or INP_F_FREED is set (sticky; written by
  *              the write-lock holder, so stable under either lock mode)
  *   LK_WWAIT   a writer is waiting: new readers wait too (writers are not
  *              starved by a stream of lookups on a busy listener)
  *   LK_WRITER  held for writing
  *   LK_SLEEP   a thread sleeps in futex(2) on the word: unlock wakes all
+ *
+ * The bias bookkeeping rides in the atomic operations the lock takes
+ * anyway: a locked read counts LK_CNT down and sets LK_BIAS at zero; a
+ * write lock clears LK_BIAS, raises LK_LVL and refills LK_CNT, and tells
+ * its caller that the readers' rows must be searched (pcb_rbias.c).
  *
  * Every access is a C11 atomic with acquire (lock) / release (unlock)
  * ordering, so ThreadSanitizer sees the lock's happens-before edges
@@ -33,25 +43,79 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LK_RMASK   0x0fffffffu
+#define LK_RMASK   0x00001fffu
+#define LK_CNT1    0x00002000u
+#define LK_CNT     0x007fe000u  /* 10 bits */
+#define LK_LVL1    0x00800000u
+#define LK_LVL     0x03800000u  /* 3 bits */
+#define LK_NOBIAS  0x04000000u
+#define LK_BIAS    0x08000000u
 #define LK_DEAD    0x10000000u
+#define LK_CNT_MAX (LK_CNT / LK_CNT1)
 #define LK_WWAIT   0x20000000u
 #define LK_WRITER  0x40000000u
 #define LK_SLEEP   0x80000000u
 
 typedef _Atomic uint32_t pcb_lock_t;
 
-/* Out of line (pcb_lock.c): waiting and waking. */
+static inline void pcb_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * Out of line (pcb_lock.c): waiting and waking.  The write-lock calls
+ * return (or set) "revoke": the word was biased, so the caller must
+ * wait for the biased readers (pcb_rbias.h) before it writes.
+ */
 void pcb_lock_rd_slow(pcb_lock_t *w, bool bypass_wwait);
-void pcb_lock_wr_slow(pcb_lock_t *w);
+bool pcb_lock_wr_slow(pcb_lock_t *w);
 /* FUTEX_WAKE every sleeper; the word is not touched (see unlock). */
 void pcb_lock_wake(pcb_lock_t *w);
 /* Bounded wait for the write lock: false when it stayed taken. */
-bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins);
+bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins, bool *revoke);
+/* Per-thread divider of the bias countdown at revocation level lvl. */
+bool pcb_lock_bias_tick(unsigned lvl);
 
-static inline void pcb_lock_init(pcb_lock_t *w)
+/* reads: locked reads before bias (0: never; at most LK_CNT_MAX). */
+static inline void pcb_lock_init(pcb_lock_t *w, unsigned reads)
 {
-	atomic_init(w, 0);
+	if (reads == 0)
+		atomic_init(w, LK_NOBIAS);
+	else
+		atomic_init(w, (reads < LK_CNT_MAX ? reads : LK_CNT_MAX) *
+		                   LK_CNT1);
+}
+
+/* The word after one more locked read: the countdown to bias (top). */
+static inline uint32_t lk_read_next(uint32_t v)
+{
+	unsigned lvl = (v & LK_LVL) / LK_LVL1;
+
+	if (v & (LK_NOBIAS | LK_BIAS | LK_DEAD))
+		return v + 1;
+	if (!(v & LK_CNT))
+		return (v + 1) | LK_BIAS;
+	if (lvl == 0 || pcb_lock_bias_tick(lvl))
+		return v + 1 - LK_CNT1;
+	return v + 1;
+}
+
+/* The word once write-locked: a biased one loses its bias (top). */
+static inline uint32_t lk_write_next(uint32_t v)
+{
+	uint32_t n = (v | LK_WRITER) & ~LK_WWAIT;
+
+	if (!(v & LK_BIAS))
+		return n;
+	n = (n & ~LK_BIAS) | LK_CNT;
+	if ((n & LK_LVL) != LK_LVL)
+		n += LK_LVL1;
+	return n;
 }
 
 static inline bool pcb_lock_tryrd(pcb_lock_t *w)
@@ -60,21 +124,23 @@ static inline bool pcb_lock_tryrd(pcb_lock_t *w)
 
 	while (!(v & (LK_WRITER | LK_WWAIT)))
 		if (atomic_compare_exchange_weak_explicit(
-		        w, &v, v + 1, memory_order_acquire,
+		        w, &v, lk_read_next(v), memory_order_acquire,
 		        memory_order_relaxed))
 			return true;
 	return false;
 }
 
-static inline bool pcb_lock_trywr(pcb_lock_t *w)
+static inline bool pcb_lock_trywr(pcb_lock_t *w, bool *revoke)
 {
 	uint32_t v = atomic_load_explicit(w, memory_order_relaxed);
 
 	while (!(v & (LK_WRITER | LK_RMASK)))
 		if (atomic_compare_exchange_weak_explicit(
-		        w, &v, (v | LK_WRITER) & ~LK_WWAIT,
-		        memory_order_acquire, memory_order_relaxed))
+		        w, &v, lk_write_next(v), memory_order_acquire,
+		        memory_order_relaxed)) {
+			*revoke = (v & LK_BIAS) != 0;
 			return true;
+		}
 	return false;
 }
 
@@ -84,10 +150,14 @@ static inline void pcb_lock_rd(pcb_lock_t *w)
 		pcb_lock_rd_slow(w, false);
 }
 
-static inline void pcb_lock_wr(pcb_lock_t *w)
+/* Returns "revoke" (see above). */
+static inline bool pcb_lock_wr(pcb_lock_t *w)
 {
-	if (!pcb_lock_trywr(w))
-		pcb_lock_wr_slow(w);
+	bool revoke;
+
+	if (pcb_lock_trywr(w, &revoke))
+		return revoke;
+	return pcb_lock_wr_slow(w);
 }
 
 /*
@@ -127,6 +197,23 @@ static inline void pcb_lock_wrunlock(pcb_lock_t *w)
 	uint32_t old = atomic_fetch_and_explicit(w, ~(LK_WRITER | LK_SLEEP),
 	                                         memory_order_release);
 
+	if (old & LK_SLEEP)
+		pcb_lock_wake(w);
+}
+
+/*
+ * A writer that revoked the bias but gave up waiting for the biased
+ * readers: unlock and put LK_BIAS back in the same operation, so that
+ * the next writer revokes (and waits) again.
+ */
+static inline void pcb_lock_wrunlock_rebias(pcb_lock_t *w)
+{
+	uint32_t old = atomic_load_explicit(w, memory_order_relaxed);
+
+	while (!atomic_compare_exchange_weak_explicit(
+	           w, &old, (old & ~(LK_WRITER | LK_SLEEP)) | LK_BIAS,
+	           memory_order_release, memory_order_relaxed))
+		;
 	if (old & LK_SLEEP)
 		pcb_lock_wake(w);
 }

@@ -186,11 +186,12 @@ enum smr_res { SMR_LOCKED, SMR_FAILED, SMR_DEFERRED };
  * someone holds it; we took a reference (RC-2) and must block on the
  * lock after leaving the section (smr_lock_wait).
  */
-static inline enum smr_res smr_try(struct inp_pcb *p, bool wlock)
+static inline enum smr_res smr_try(const struct inp_pcbinfo *info,
+                                   struct inp_pcb *p, bool wlock)
 {
 	if (pcb_lock_dead(&p->lock))
 		return SMR_FAILED;
-	if (wlock ? pcb_trywlock(p) : pcb_tryrlock(p)) {
+	if (wlock ? pcb_trywlock(p) : pcb_tryrlock_in(info, p)) {
 		/* Stable now: LK_DEAD is written under the write lock. */
 		if (!pcb_lock_dead(&p->lock))
 			return SMR_LOCKED;
@@ -216,12 +217,15 @@ static inline enum smr_res smr_try(struct inp_pcb *p, bool wlock)
  */
 static int smr_lock_wait(struct inp_pcb *p, bool wlock, bool holding)
 {
+	bool revoke;
+
 	if (!wlock) {
 		if (!pcb_tryrlock(p))
 			pcb_lock_rd_slow(&p->lock, holding);
 	} else if (!holding) {
 		pcb_wlock(p);
-	} else if (!pcb_lock_wr_timed(&p->lock, 4096)) {
+	} else if (!pcb_lock_wr_timed(&p->lock, 4096, &revoke) ||
+	           !pcb_wlock_bias_bounded(p, revoke, 4096)) {
 		pcb_rele_unlocked(p);
 		return -EAGAIN;
 	}
@@ -256,7 +260,7 @@ static int burst_again(struct inp_pcb *p, bool wlock, bool ref)
 			pcb_rele_unlocked(p);
 		return -EDEADLK;
 	}
-	pcb_lock_rd_again(&p->lock);
+	pcb_rlock_again(p);
 	if (ref)
 		(void)pcb_rele_rlocked(p);     /* never the last: it is held */
 	return 0;
@@ -297,9 +301,10 @@ static bool recheck(const struct inp_pcb *p, enum cand_kind kind, int af,
  * (FreeBSD's inp_smr_lock leaves it too): 0 when p is locked and not
  * dead, -EAGAIN otherwise (nothing held).
  */
-static int smr_lock_leave(struct inp_pcb *p, bool wlock)
+static int smr_lock_leave(const struct inp_pcbinfo *info, struct inp_pcb *p,
+                          bool wlock)
 {
-	switch (smr_try(p, wlock)) {
+	switch (smr_try(info, p, wlock)) {
 	case SMR_LOCKED:
 		rcu_glue_read_unlock();
 		return 0;
@@ -317,12 +322,13 @@ static int smr_lock_leave(struct inp_pcb *p, bool wlock)
  * (leaving it) and make sure it still answers the packet (LK-13).  0 and
  * *out locked; -EAGAIN: ask the serialised lookup.
  */
-static int lock_current(struct inp_pcb *p, enum cand_kind kind, int af,
+static int lock_current(const struct inp_pcbinfo *info, struct inp_pcb *p,
+                        enum cand_kind kind, int af,
                         const union inp_addr *fa, uint16_t fport,
                         const union inp_addr *la, uint16_t lport, int rank,
                         bool wlock, struct inp_pcb **out)
 {
-	if (smr_lock_leave(p, wlock) != 0)
+	if (smr_lock_leave(info, p, wlock) != 0)
 		return -EAGAIN;
 	if (!recheck(p, kind, af, fa, fport, la, lport, rank)) {
 		pcb_unlock(p);
@@ -338,7 +344,8 @@ static int lock_current(struct inp_pcb *p, enum cand_kind kind, int af,
  * step and re-check of pcb_lookup_lockless; a miss is not final for the
  * caller (a group may miss a PCB that is moving, PG-14).
  */
-int pcb_lookup_exact_in(struct inp_pcb *_Atomic *head, size_t next_off,
+int pcb_lookup_exact_in(const struct inp_pcbinfo *info,
+                        struct inp_pcb *_Atomic *head, size_t next_off,
                         int af, const union inp_addr *fa, uint16_t fport,
                         const union inp_addr *la, uint16_t lport,
                         bool wlock, struct inp_pcb **out)
@@ -351,8 +358,8 @@ int pcb_lookup_exact_in(struct inp_pcb *_Atomic *head, size_t next_off,
 		rcu_glue_read_unlock();
 		return -ENOENT;
 	}
-	return lock_current(p, CAND_EXACT, af, fa, fport, la, lport, 0, wlock,
-	                    out);
+	return lock_current(info, p, CAND_EXACT, af, fa, fport, la, lport, 0,
+	                    wlock, out);
 }
 
 /*
@@ -396,8 +403,8 @@ int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
 		rcu_glue_read_unlock();
 		return -ENOENT;
 	}
-	return lock_current(p, kind, af, fa, fport, la, lport, rank, wlock,
-	                    out);
+	return lock_current(info, p, kind, af, fa, fport, la, lport, rank,
+	                    wlock, out);
 }
 
 /*
@@ -605,7 +612,7 @@ static unsigned burst_group(struct inp_pcbinfo *info,
 				x->rc = -ENOENT;
 				continue;
 			}
-			switch (smr_try(x->p, wlock)) {
+			switch (smr_try(info, x->p, wlock)) {
 			case SMR_LOCKED:
 				break;
 			case SMR_DEFERRED:

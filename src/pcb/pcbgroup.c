@@ -449,7 +449,7 @@ int pcbgroup_lookup(struct inp_pcbinfo *info, int af,
 		g = &gs->g[bucket_of(gs, tuple_hash(gs, af, fa, fport, la,
 		                                    lport))];
 	b = pcb_hash_exact_raw(info->seed, fa, lport, fport) & g->exact.mask;
-	return pcb_lookup_exact_in(&g->exact.heads[b].first,
+	return pcb_lookup_exact_in(info, &g->exact.heads[b].first,
 	                           offsetof(struct inp_pcb, grp_next), af, fa,
 	                           fport, la, lport, wlock, out);
 }

@@ -34,12 +34,14 @@ struct rbias_self {
 		unsigned row;
 	} cache[RB_CACHE];
 	unsigned next_cache;
-	uint32_t used;                  /* bit i: hold[i] in use */
+	uint32_t used;                  /* bit i: hold[i] in use (32 = RB_SLOTS) */
 	unsigned ticks;                 /* pcb_lock_bias_tick */
 	struct rbias_hold hold[RB_SLOTS];
 };
 
 static __thread struct rbias_self rb_self;
+
+_Static_assert(RB_SLOTS == 32, "rbias_self.used has one bit per slot");
 
 static uintptr_t self_token(void)
 {
@@ -133,7 +135,7 @@ bool rbias_enter(struct rbias_table *t, struct inp_pcb *p)
 	unsigned i;
 	uint32_t v;
 
-	if (t == NULL || s->used == (1u << RB_SLOTS) - 1 ||
+	if (t == NULL || s->used == UINT32_MAX ||
 	    (row = row_of(t)) == NULL)
 		return false;
 	i = (unsigned)__builtin_ctz(~s->used);

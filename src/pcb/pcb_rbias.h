@@ -49,7 +49,7 @@
 
 struct inp_pcb;
 
-#define RB_SLOTS 16     /* biased holds per thread and table at once */
+#define RB_SLOTS 32     /* biased holds per thread at once: a full burst */
 #define RB_ROWS  64     /* threads per table with a row; more: word lock */
 
 struct rbias_row {

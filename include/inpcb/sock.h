@@ -109,6 +109,8 @@ int inp_sock_open(struct inp_vnet *vnet, int family, enum inp_proto proto,
 /*
  * Attach a label (at most INP_LABEL_MAX-1 characters, used in explanations
  * and listings) and an opaque user pointer to the socket and its PCB.
+ * The PCB keeps a heap copy of the label ("" removes it): -ENOMEM when
+ * that fails, -EINVAL when too long; the old label stays on error.
  */
 int inp_sock_set_label(struct inp_sock *so, const char *label);
 const char *inp_sock_label(const struct inp_sock *so);

@@ -266,8 +266,8 @@ static struct inp_lbgroup *lb_create(struct inp_pcb *p)
 	g->vflag = p->vflag;
 	g->laddr = p->laddr;
 	g->lport = p->lport;
-	g->jailed4 = p->jailed4;
-	g->jailed6 = p->jailed6;
+	g->jailed4 = pcb_jailed(p, AF_INET);
+	g->jailed6 = pcb_jailed(p, AF_INET6);
 	return g;
 }
 

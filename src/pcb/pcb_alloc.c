@@ -33,6 +33,8 @@
 /* Line 0 of struct inp_pcb is what an exact lookup touches (pcb_internal.h). */
 _Static_assert(offsetof(struct inp_pcb, udata) + sizeof(void *) <= 64,
                "the exact-lookup fields must fit in the first cache line");
+/* Issue 3: at most 256 bytes per PCB (four cache lines). */
+_Static_assert(sizeof(struct inp_pcb) <= 256, "struct inp_pcb grew past 256");
 
 #define PCB_ALIGN 64
 #define PCB_SIZE ((sizeof(struct inp_pcb) + PCB_ALIGN - 1) & ~(size_t)(PCB_ALIGN - 1))
@@ -68,8 +70,22 @@ static void pcb_init_from_socket(struct inp_pcb *p, const struct inp_sock *so)
 	if (so == NULL)
 		return;
 	p->udata = so->udata;
-	memcpy(p->label, so->label, sizeof(p->label));
-	p->label[sizeof(p->label) - 1] = '\0';
+	(void)pcb_set_label(p, so->label);   /* none if memory is short */
+}
+
+/*
+ * Most PCBs have no label (scenarios and explanations name sockets), so
+ * the PCB keeps a pointer, not INP_LABEL_MAX bytes: four cache lines.
+ */
+int pcb_set_label(struct inp_pcb *p, const char *label)
+{
+	char *copy = NULL;
+
+	if (label[0] != '\0' && (copy = strdup(label)) == NULL)
+		return -ENOMEM;
+	free(p->label);
+	p->label = copy;
+	return 0;
 }
 
 /* LC-3 step 6: count, generation, head of the global list (LC-27). */
@@ -127,10 +143,8 @@ int pcb_alloc(struct inp_pcbinfo *info, int family, struct inp_cred *cred,
 		goto fail_cred;
 	}
 	pcb_init_vflag(p);                     /* step 4 */
-	p->jailed4 = prison_restricts(cred, AF_INET);   /* 5.2, cached */
-	p->jailed6 = prison_restricts(cred, AF_INET6);
-	p->lk_bits = (p->jailed4 ? PCB_LK_JAILED4 : 0) |
-	             (p->jailed6 ? PCB_LK_JAILED6 : 0);
+	p->lk_bits = (prison_restricts(cred, AF_INET) ? PCB_LK_JAILED4 : 0) |
+	             (prison_restricts(cred, AF_INET6) ? PCB_LK_JAILED6 : 0);
 	p->ip_ttl = 64;                        /* LC-5 */
 	pcb_init_from_socket(p, so);
 	atomic_init(&p->refcount, 1);          /* step 5: attachment ref */
@@ -147,6 +161,7 @@ int pcb_alloc(struct inp_pcbinfo *info, int family, struct inp_cred *cred,
 	return 0;
 
 fail_label:
+	free(p->label);
 	mac_pcb_destroy_label(host, p);
 fail_cred:
 	cred_pcb_detach(cred);                 /* LC-2: nothing stays linked */
@@ -301,6 +316,8 @@ static void pcb_reclaim(struct inp_pcb *p)
 {
 	cred_pcb_detach(p->cred);              /* LC-22: at the final release */
 	p->cred = NULL;
+	free(p->label);                        /* nobody reads it any more */
+	p->label = NULL;
 	rcu_glue_call(&p->rcu, pcb_free_rcu);  /* RC-12, RC-17 */
 }
 

@@ -357,7 +357,7 @@ static unsigned wild_class(const struct inp_pcb *p)
 
 	if (any && (p->vflag & INP_V_IPV6PROTO) && (p->vflag & INP_V_IPV4))
 		return 4;
-	jailed = (p->vflag & INP_V_IPV6) ? p->jailed6 : p->jailed4;
+	jailed = pcb_jailed(p, (p->vflag & INP_V_IPV6) ? AF_INET6 : AF_INET);
 	return (jailed ? 0 : 2) + (any ? 1 : 0);
 }
 

@@ -106,8 +106,13 @@ struct inp_pcb {
 	uint16_t lport, fport;          /* network order */
 	pcb_lock_t lock;                /* pcb_lock.h */
 	uint8_t lk_vflag;               /* vflag as hashed (pcb_hash.c) */
-	uint8_t lk_bits;                /* PCB_LK_* as hashed */
-	uint16_t lk_pad;
+	uint8_t lk_bits;                /* PCB_LK_* as hashed; set at alloc */
+	/* immutable after pcb_alloc: filling the line costs nothing */
+	uint8_t proto;                  /* enum inp_proto */
+	uint8_t family;                 /* the socket's: AF_INET or AF_INET6 */
+	uint8_t occ_bits;               /* PCB_OCC_*: how occ records it */
+	bool grp_bypkt;                 /* placed by a packet's hash (PG-13) */
+	uint16_t grp;                   /* 1 + group index; 0: in none */
 	void *udata;
 
 	/* ---- line 1: the wild lookup, references, state ---- */
@@ -120,13 +125,9 @@ struct inp_pcb {
 	struct inp_pcbinfo *info;
 	struct inp_sock *socket;        /* NULL once detached */
 	struct inp_cred *cred;          /* held from alloc to last release */
-	enum inp_proto proto;
-	int family;                     /* the socket's: AF_INET or AF_INET6 */
 
 	/* ---- colder ---- */
 	uint64_t gencnt;
-	bool jailed4, jailed6;          /* cached prison_restricts() */
-	uint8_t occ_bits;               /* PCB_OCC_*: how occ records it */
 	struct port_node *occ;          /* port_index.c node, or NULL */
 	/* writers only (hash mutex): O(1) unlinking, the port index */
 	struct inp_pcb *_Atomic *exact_pprev, *_Atomic *wild_pprev;
@@ -138,7 +139,17 @@ struct inp_pcb {
 	 * for a grace period first (pcb_hash.c).
 	 */
 	uint64_t exact_gone, wild_gone;
-	struct inp_pcb *list_next, *list_prev;   /* info->list (list_lock) */
+	/*
+	 * info->list (list_lock) while listed; once off the list (in_pcbfree)
+	 * the links are dead, and the deferred reclamation (RC-12) reuses
+	 * their memory: only list walks under list_lock read them.
+	 */
+	union {
+		struct {
+			struct inp_pcb *list_next, *list_prev;
+		};
+		struct rcu_head rcu;
+	};
 	/*
 	 * Connection groups (pcbgroup.c, spec 4): the chain of the one group
 	 * a connected PCB is in (PG-10), read by lockless group lookups;
@@ -147,8 +158,6 @@ struct inp_pcb {
 	 */
 	struct inp_pcb *_Atomic grp_next;
 	struct inp_pcb *_Atomic *grp_pprev;
-	uint16_t grp;                   /* 1 + group index; 0: in none */
-	bool grp_bypkt;                 /* placed by a packet's hash (PG-13) */
 
 	/* IP options */
 	uint8_t ip_tos, ip_ttl, ip_minttl;
@@ -158,8 +167,7 @@ struct inp_pcb {
 	uint64_t tw_expire_ns;
 
 	void *mac_label;
-	struct rcu_head rcu;            /* deferred reclamation (RC-12) */
-	char label[INP_LABEL_MAX];
+	char *label;                    /* NULL: none (pcb_set_label) */
 };
 
 /* occ_bits: the maps of the occupancy index that hold p's port. */
@@ -170,6 +178,13 @@ struct inp_pcb {
 /* lk_bits: what a lockless wild lookup needs instead of the credential. */
 #define PCB_LK_JAILED4  0x01    /* prison_restricts(cred, AF_INET) */
 #define PCB_LK_JAILED6  0x02    /* prison_restricts(cred, AF_INET6) */
+
+/* 5.2: is the PCB's credential jailed for family af (cached at alloc)? */
+static inline bool pcb_jailed(const struct inp_pcb *p, int af)
+{
+	return (p->lk_bits & (af == AF_INET ? PCB_LK_JAILED4
+	                                    : PCB_LK_JAILED6)) != 0;
+}
 
 /*
  * Atomic access to the fields lockless readers share with writers.  The
@@ -434,6 +449,8 @@ void pcb_detach(struct inp_pcb *p);
 void pcb_drop(struct inp_pcb *p);
 /* in_pcbfree: LC-20..LC-22 (write-locked, detached); unlocks. */
 void pcb_free(struct inp_pcb *p);
+/* Write lock held: a copy of label ("" for none); -ENOMEM keeps the old. */
+int pcb_set_label(struct inp_pcb *p, const char *label);
 void pcb_ref(struct inp_pcb *p);
 /* RC-2: a reference unless the count is already 0 (RCU section held). */
 bool pcb_ref_if_alive(struct inp_pcb *p);

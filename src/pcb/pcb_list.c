@@ -179,8 +179,8 @@ void inp_pcb_get_info(const struct inp_pcb *pcb, struct inp_pcb_info *info)
 	if (pcb->cred->jail != NULL)
 		snprintf(info->jail, sizeof(info->jail), "%s",
 		         pcb->cred->jail->name);
-	memcpy(info->label, pcb->label, sizeof(info->label));
-	info->label[sizeof(info->label) - 1] = '\0';
+	snprintf(info->label, sizeof(info->label), "%s",
+	         pcb->label != NULL ? pcb->label : "");
 	info->udata = pcb->udata;
 	info->gencnt = pcb->gencnt;
 }
@@ -254,7 +254,7 @@ const char *pcb_describe(const struct inp_pcb *p, char *buf, size_t len)
 		fmt_endpoint(p, &p->faddr, p->fport, foreign + 4,
 		             sizeof(foreign) - 4);
 	}
-	if (p->label[0] != '\0')
+	if (p->label != NULL)
 		snprintf(label, sizeof(label), " '%s'", p->label);
 	if (p->cred->uid != 0)
 		snprintf(who, sizeof(who), " uid %u", (unsigned)p->cred->uid);

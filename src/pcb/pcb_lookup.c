@@ -308,7 +308,7 @@ void *inp_pcb_udata(const struct inp_pcb *pcb)
 
 const char *inp_pcb_label(const struct inp_pcb *pcb)
 {
-	return pcb != NULL ? pcb->label : "";
+	return pcb != NULL && pcb->label != NULL ? pcb->label : "";
 }
 
 struct inp_sock *inp_pcb_sock(const struct inp_pcb *pcb)

@@ -49,7 +49,7 @@ static inline void view_addr_norm(union inp_addr *out,
 /* 5.2: is the PCB (or its group) jailed for family af? */
 static inline bool view_jailed(const struct inp_pcb *p, int af)
 {
-	return af == AF_INET ? p->jailed4 : p->jailed6;
+	return pcb_jailed(p, af);
 }
 
 /*

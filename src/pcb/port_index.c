@@ -201,9 +201,9 @@ static uint8_t local_views(const struct inp_pcb *p)
 {
 	uint8_t bits = 0;
 
-	if ((p->vflag & INP_V_IPV4) && !p->jailed4)
+	if ((p->vflag & INP_V_IPV4) && !pcb_jailed(p, AF_INET))
 		bits |= PCB_OCC_V4;
-	if ((p->vflag & INP_V_IPV6) && !p->jailed6)
+	if ((p->vflag & INP_V_IPV6) && !pcb_jailed(p, AF_INET6))
 		bits |= PCB_OCC_V6;
 	if (bits == (PCB_OCC_V4 | PCB_OCC_V6) && !inp_addr_is_any(&p->laddr))
 		bits = PCB_OCC_V6;

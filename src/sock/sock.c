@@ -135,6 +135,7 @@ int inp_sock_close(struct inp_sock *so)
 int inp_sock_set_label(struct inp_sock *so, const char *label)
 {
 	size_t n;
+	int rc;
 
 	if (so == NULL || label == NULL)
 		return -EINVAL;
@@ -142,11 +143,12 @@ int inp_sock_set_label(struct inp_sock *so, const char *label)
 	if (n >= INP_LABEL_MAX)
 		return -EINVAL;
 	pcb_wlock(so->pcb);
-	memcpy(so->label, label, n + 1);
 	/* The PCB keeps a copy: explanations and TIME_WAIT outlive us. */
-	memcpy(so->pcb->label, label, n + 1);
+	rc = pcb_set_label(so->pcb, label);
+	if (rc == 0)
+		memcpy(so->label, label, n + 1);
 	pcb_unlock(so->pcb);
-	return 0;
+	return rc;
 }
 
 const char *inp_sock_label(const struct inp_sock *so)

@@ -222,7 +222,7 @@ static int send_bind(struct inp_sock *so, struct inp_pcb *p,
                      const struct udp_send *s)
 {
 	bool v4 = s->dst.af == AF_INET;
-	bool jailed = v4 ? p->jailed4 : p->jailed6;
+	bool jailed = pcb_jailed(p, v4 ? AF_INET : AF_INET6);
 	union inp_addr laddr, faddr;
 	unsigned vflag = p->vflag;
 	uint16_t lport;

@@ -55,7 +55,7 @@ static inline struct inp_pcb *fx_alloc(struct fx *f, enum inp_proto proto,
 		cred = f->host->root_cred;
 	assert_int_equal(pcb_alloc(fx_info(f, proto), family, cred, NULL, &p),
 	                 0);
-	snprintf(p->label, sizeof(p->label), "%s", label);
+	assert_int_equal(pcb_set_label(p, label), 0);
 	pcb_unlock(p);
 	return p;
 }

@@ -13,6 +13,13 @@
  *   ... lookups, deliveries ...
  *   inp_thread_unregister();     before the thread exits
  *
+ * A thread that read-locks a read-biased PCB (docs/architecture.md,
+ * "Read bias"), registered or not, gets a row of its own in that PCB
+ * table, kept for the table's life (a thread that reuses a finished
+ * thread's memory reuses its row); a table has 64 rows, and threads
+ * beyond them take the ordinary PCB lock: the same contract, with a
+ * shared write per read lock.
+ *
  * Unregistered threads are detected, not refused: their lookups take the
  * serialised path (the table mutex, then the PCB lock), which gives the
  * same answers and the same locking contract, only slower and contended

@@ -1,11 +1,17 @@
 #!/bin/sh
-# run_spin.sh - verify the PCB reference-count model (inpcb_refcount.pml)
-# exhaustively with Spin and check the outcomes we expect:
+# run_spin.sh - verify the Promela models of this directory exhaustively
+# with Spin and check the outcomes we expect.
 #
+# The reference-count model (inpcb_refcount.pml):
 #   -DFIXED             the library's protocol: 0 errors, both passes;
 #   (no FIXED)          before the INP_FREED fix: errors (the 2.3 race);
 #   -DFIXED -DDECFIRST  FreeBSD's fix order on malloc'd memory: errors
 #                       (use after reclaim, RC-11/RC-12).
+# The read-bias model (inpcb_rbias.pml, x86-TSO store buffers):
+#   (none)              the library's protocol: 0 errors;
+#   -DNOMB              no membarrier: a biased reader meets the writer;
+#   -DNOREBIAS          a giving-up try-lock leaves the bias cleared: the
+#                       next writer skips the search (errors).
 #
 # Each variant gets two pan runs: assertions and invalid end states
 # (deadlocks) without the never claim, then the LTL property `safe` with
@@ -16,7 +22,6 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-model=inpcb_refcount.pml
 work=${1:-${TMPDIR:-/tmp}/inpcb-model.$$}
 cc=${CC:-cc}
 depth=100000
@@ -28,10 +33,10 @@ fi
 mkdir -p "$work"
 status=0
 
-# verify NAME EXPECT DEFINES...   EXPECT is "clean" or "errors"
+# verify NAME MODEL EXPECT DEFINES...   EXPECT is "clean" or "errors"
 verify() {
-	name=$1 expect=$2
-	shift 2
+	name=$1 model=$2 expect=$3
+	shift 3
 	dir=$work/$name
 	rm -rf "$dir"
 	mkdir -p "$dir"
@@ -87,9 +92,12 @@ verify() {
 	esac
 }
 
-verify fixed clean -DFIXED
-verify unfixed errors
-verify fixed-decrement-first errors -DFIXED -DDECFIRST
+verify fixed inpcb_refcount.pml clean -DFIXED
+verify unfixed inpcb_refcount.pml errors
+verify fixed-decrement-first inpcb_refcount.pml errors -DFIXED -DDECFIRST
+verify rbias inpcb_rbias.pml clean
+verify rbias-no-membarrier inpcb_rbias.pml errors -DNOMB
+verify rbias-no-rebias inpcb_rbias.pml errors -DNOREBIAS
 
 if [ $status -eq 0 ]; then
 	echo "model: ok (work files in $work)"

@@ -255,30 +255,42 @@ void report_group(struct bench_ctx *cx, size_t first, size_t count)
 
 /* ---- targets ---------------------------------------------------------- */
 
+enum target_kind {
+	T_VS_IMPL,         /* this / other_impl's row of the same shape */
+	T_VS_ONE_THREAD,   /* 2 threads / 1 thread */
+	T_PER_CORE,        /* rate per counted thread / per_core (issue 4) */
+	T_VS_NO_WRITER,    /* churn readers / exact with as many readers */
+	T_COST_VS_EXACT,   /* ns per lookup / ns per exact hit, same size */
+	T_VS_SIZE0,        /* connect at this occupancy / at 0 % */
+};
+
 struct target {
 	const char *name;
 	const char *workload;     /* of the library's row */
-	const char *other_wl;     /* of the row compared with */
-	const char *other_impl;
-	bool vs_one_thread;       /* threads 2 against threads 1 */
+	enum target_kind kind;
+	const char *other_impl;   /* T_VS_IMPL */
 	double goal;
+	bool at_most;             /* met when ratio <= goal (a cost) */
 	const char *mode;         /* only rows of this mode; NULL: any */
-	/*
-	 * No row to compare with (issue 4): ratio = the row's rate per
-	 * counted thread / per_core, against goal 1.
-	 */
-	double per_core;
+	size_t size;              /* only rows of this size; 0: any */
+	double per_core;          /* T_PER_CORE */
 };
 
 static const struct target targets[] = {
-	{ "exact lookup >= 2.5x rte_hash single", "exact", "exact",
-	  "rte_hash", false, 2.5, NULL, 0 },
-	{ "burst lookup >= 1.2x rte_hash bulk-32", "burst", "burst",
-	  "rte_hash", false, 1.2, NULL, 0 },
-	{ "exact lookup, 2 threads >= 1.8x 1 thread", "exact", "exact",
-	  "inpcb", true, 1.8, NULL, 0 },
-	{ "delivery >= 5 M unicast datagrams/s per core", "delivery", NULL,
-	  NULL, false, 1.0, "unicast", 5e6 },
+	{ "exact lookup >= 2.5x rte_hash single", "exact", T_VS_IMPL,
+	  "rte_hash", 2.5, false, NULL, 0, 0 },
+	{ "burst lookup >= 1.2x rte_hash bulk-32", "burst", T_VS_IMPL,
+	  "rte_hash", 1.2, false, NULL, 0, 0 },
+	{ "exact lookup, 2 threads >= 1.8x 1 thread", "exact",
+	  T_VS_ONE_THREAD, NULL, 1.8, false, NULL, 0, 0 },
+	{ "readers during churn >= 0.9x their churn-free rate", "churn",
+	  T_VS_NO_WRITER, NULL, 0.9, false, NULL, 0, 0 },
+	{ "wildcard lookup <= 1.5x the cost of an exact hit (same size)",
+	  "wildcard", T_COST_VS_EXACT, NULL, 1.5, true, NULL, 0, 0 },
+	{ "connect() at 99% occupancy >= 0.8x its rate at 0%", "connect",
+	  T_VS_SIZE0, NULL, 0.8, false, NULL, 99, 0 },
+	{ "delivery >= 5 M unicast datagrams/s per core", "delivery",
+	  T_PER_CORE, NULL, 1.0, false, "unicast", 0, 5e6 },
 };
 
 struct target_eval {
@@ -287,6 +299,62 @@ struct target_eval {
 	double ratio;             /* NaN: could not be evaluated */
 	const char *why;
 };
+
+static bool target_met(const struct target *t, double ratio)
+{
+	return t->at_most ? ratio <= t->goal : ratio >= t->goal;
+}
+
+/* rate(r) / rate(the row named), NaN when either is missing. */
+static double ratio_to_row(const struct bench_ctx *cx,
+                           const struct bench_result *r, const char *wl,
+                           const char *mode, size_t size, unsigned threads)
+{
+	const struct bench_result *o = find(cx, wl, mode, size, threads,
+	                                    r->impl);
+
+	if (r->status != BENCH_OK || o == NULL || o->ops_per_s <= 0)
+		return NAN;
+	return r->ops_per_s / o->ops_per_s;
+}
+
+static double target_ratio(const struct bench_ctx *cx, const struct target *t,
+                           const struct bench_result *r)
+{
+	switch (t->kind) {
+	case T_VS_IMPL:
+		return ratio_to(cx, r, r->workload, r->threads, t->other_impl);
+	case T_VS_ONE_THREAD:
+		return ratio_to(cx, r, r->workload, 1, r->impl);
+	case T_PER_CORE:
+		return r->status == BENCH_OK && r->counted > 0
+		       ? r->ops_per_s / r->counted / t->per_core : NAN;
+	case T_VS_NO_WRITER:
+		return vs_no_writer(cx, r);
+	case T_COST_VS_EXACT:
+		return 1.0 / ratio_to_row(cx, r, "exact", "single", r->size,
+		                          r->threads);
+	case T_VS_SIZE0:
+		return ratio_to_row(cx, r, r->workload, r->mode, 0,
+		                    r->threads);
+	}
+	return NAN;
+}
+
+/* Does row r count for t?  2 threads against 1; else 1 and the most. */
+static bool target_row(const struct bench_ctx *cx, const struct target *t,
+                       const struct bench_result *r)
+{
+	if (strcmp(r->impl, "inpcb") != 0 ||
+	    strcmp(r->workload, t->workload) != 0 ||
+	    (t->mode != NULL && strcmp(r->mode, t->mode) != 0) ||
+	    (t->size != 0 && r->size != t->size))
+		return false;
+	if (t->kind == T_VS_ONE_THREAD)
+		return r->threads == 2;
+	return t->kind == T_VS_NO_WRITER || r->threads == 1 ||
+	       r->threads == cx->threads[cx->nthreads - 1];
+}
 
 /* Evaluate target t at every size measured: fills up to max entries. */
 static size_t eval_target(const struct bench_ctx *cx, const struct target *t,
@@ -297,27 +365,12 @@ static size_t eval_target(const struct bench_ctx *cx, const struct target *t,
 	for (i = 0; i < cx->nres && n < max; i++) {
 		const struct bench_result *r = &cx->res[i];
 
-		if (strcmp(r->impl, "inpcb") != 0 ||
-		    strcmp(r->workload, t->workload) != 0 ||
-		    (t->mode != NULL && strcmp(r->mode, t->mode) != 0))
-			continue;
-		/* 2 against 1 thread; else at 1 and at the most threads. */
-		if (t->vs_one_thread ? r->threads != 2
-		                     : (r->threads != 1 &&
-		                        r->threads !=
-		                            cx->threads[cx->nthreads - 1]))
+		if (!target_row(cx, t, r))
 			continue;
 		out[n].size = r->size;
 		out[n].threads = r->threads;
+		out[n].ratio = target_ratio(cx, t, r);
 		out[n].why = NULL;
-		if (t->per_core > 0)
-			out[n].ratio = r->status == BENCH_OK && r->counted > 0
-			               ? r->ops_per_s / r->counted / t->per_core
-			               : NAN;
-		else
-			out[n].ratio = ratio_to(cx, r, t->other_wl,
-			                        t->vs_one_thread ? 1 : r->threads,
-			                        t->other_impl);
 		if (r->status != BENCH_OK)
 			out[n].why = r->note;
 		else if (isnan(out[n].ratio))
@@ -508,8 +561,8 @@ static void json_all(const struct bench_ctx *cx)
 			json_num(targets[k].goal);
 			printf(", \"met\": %s, \"note\": ",
 			       isnan(ev[i].ratio) ? "null"
-			       : ev[i].ratio >= targets[k].goal ? "true"
-			                                        : "false");
+			       : target_met(&targets[k], ev[i].ratio) ? "true"
+			                                                  : "false");
 			json_str(ev[i].why ? ev[i].why : "");
 			printf("}");
 			first = false;
@@ -541,7 +594,7 @@ static void human_targets(const struct bench_ctx *cx)
 			else
 				printf("\n    size %zu, %u thr: %.2fx -- %s",
 				       ev[i].size, ev[i].threads, ev[i].ratio,
-				       ev[i].ratio >= targets[k].goal
+				       target_met(&targets[k], ev[i].ratio)
 				       ? "met" : "NOT met");
 		}
 		printf("\n");

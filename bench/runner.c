@@ -26,7 +26,8 @@
 #define MISS_PERCENT    10      /* exact-miss10: one lookup in ten misses */
 #define CHURN_KEYS      4096    /* destinations of the churn writer */
 
-static const size_t default_sizes[] = { 1000, 100000, 1000000, 4000000 };
+static const size_t default_sizes[] = { 1000, 10000, 100000, 1000000,
+                                        4000000 };
 static const size_t quick_sizes[] = { 1000 };
 
 /* ---- results --------------------------------------------------------- */

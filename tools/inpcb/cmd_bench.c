@@ -27,7 +27,7 @@ static void bench_usage(FILE *f)
 	        "                   [--quick] [--progress] [--no-pin]\n"
 	        "  --workload  which workloads (default: all of them)\n"
 	        "  --size      PCBs in the lookup tables; k and M suffixes\n"
-	        "              (default 1k,100k,1M,4M; --quick: 1k)\n"
+	        "              (default 1k,10k,100k,1M,4M; --quick: 1k)\n"
 	        "  --threads   run with 1, 2, 4 ... up to T threads (default:\n"
 	        "              online CPUs; --quick: at most 2)\n"
 	        "  --seconds   measured seconds per run (default 0.5; --quick 0.01)\n"

@@ -107,9 +107,10 @@ int pcbinfo_create(struct inp_vnet *vnet, enum inp_proto proto,
 	if (vnet == NULL || vnet->host == NULL || out == NULL ||
 	    (proto != INP_PROTO_UDP && proto != INP_PROTO_TCP))
 		return -EINVAL;
-	info = calloc(1, sizeof(*info));
+	info = aligned_alloc(64, sizeof(*info));   /* _Alignas groups */
 	if (info == NULL)
 		return -ENOMEM;
+	memset(info, 0, sizeof(*info));
 	max = vnet->host->limits.max_pcbs;
 	n = pcb_port_buckets(max);
 	if (pcbhash_init(&info->exact, pcb_exact_buckets(max)) != 0 ||

@@ -249,12 +249,58 @@ void *pcb_zone_alloc(struct pcb_zone *z);       /* NULL: out of memory */
 void pcb_zone_free(struct pcb_zone *z, void *item);
 void pcb_zone_destroy(struct pcb_zone *z);      /* all items returned */
 
+/*
+ * The fields are grouped by who writes them, each group on cache lines of
+ * its own: a lookup reads the first group on every packet, and a writer
+ * connecting and closing at full speed on another CPU must not take those
+ * lines away from it with every lock, counter or cursor it touches (that
+ * false sharing cost readers half their rate under churn).
+ */
 struct inp_pcbinfo {
-	struct inp_vnet *vnet;
+	/* ---- read by every lookup, set up once ---- */
+	struct pcbhash exact;           /* faddr, lport, fport */
+	struct pcbhash wild;            /* lport; chains kept ranked (5.4) */
+	struct pcbhash porthash;        /* lport: every hashed PCB */
+	struct inp_lbgroup *_Atomic *lbgroups;  /* by lport, porthash.mask */
+	uint32_t seed;
 	enum inp_proto proto;
+	struct inp_vnet *vnet;
+	/* Reader rows of read-biased PCB locks; NULL: no bias (pcb_rbias.h). */
+	struct rbias_table *rbias;
+	/*
+	 * Connection groups (pcbgroup.c), NULL while the vnet's option is
+	 * off.  Replaced only under hash_lock while the table is empty; the
+	 * old one goes after a grace period (lookups read it in a section).
+	 */
+	struct pcbgroups *_Atomic groups;
 
-	struct pcb_zone zone;           /* where its PCBs live */
-	pthread_mutex_t list_lock;
+	/*
+	 * Moves (a hashed PCB's 4-tuple changes and it changes chains:
+	 * connect, C11 disconnect) are not atomic for lockless readers,
+	 * which could see the PCB in neither chain, or be carried with it.
+	 * move_seq is odd while one is under way (a seqcount); a lockless
+	 * lookup whose answer depends on not having missed anything (a miss,
+	 * a wild match) checks it and asks the serialised lookup when a
+	 * move overlapped.  Its own line: only moves write it.
+	 */
+	_Alignas(64) _Atomic uint64_t move_seq;
+
+	/*
+	 * Writers (bind, connect, disconnect, drop, free) and the serialised
+	 * lookup; lookups proper take no table lock (LK-12).
+	 */
+	_Alignas(64) pthread_mutex_t hash_lock;
+	unsigned move_depth;            /* move nesting, hash mutex held */
+	uint16_t cursor_def, cursor_high, cursor_low;   /* P3 */
+	struct port_index *pidx;        /* port_index.c (hash_lock), lazy */
+	struct port_counters portstat;
+	uint64_t wild_seq;              /* last wild insertion (hash_lock) */
+	/* LC-10 grace-period bookkeeping (pcb_hash.c) */
+	_Atomic uint64_t unlink_seq;    /* last chain removal */
+	_Atomic uint64_t gp_covered;    /* removals up to here are old news */
+
+	/* ---- allocation, free and full walks ---- */
+	_Alignas(64) pthread_mutex_t list_lock;
 	struct inp_pcb *list;           /* newest first (LC-27) */
 	unsigned count;
 	uint64_t gencnt;
@@ -265,47 +311,7 @@ struct inp_pcbinfo {
 	 */
 	_Atomic unsigned freeing;
 
-	/*
-	 * Writers (bind, connect, disconnect, drop, free) and the serialised
-	 * lookup; lookups proper take no table lock (LK-12).
-	 */
-	pthread_mutex_t hash_lock;
-	struct pcbhash exact;           /* faddr, lport, fport */
-	struct pcbhash wild;            /* lport; chains kept ranked (5.4) */
-	struct pcbhash porthash;        /* lport: every hashed PCB */
-	struct inp_lbgroup *_Atomic *lbgroups;  /* by lport, porthash.mask */
-
-	uint16_t cursor_def, cursor_high, cursor_low;   /* P3 */
-	struct port_index *pidx;        /* port_index.c (hash_lock), lazy */
-	struct port_counters portstat;
-	uint32_t seed;
-	uint64_t wild_seq;              /* last wild insertion (hash_lock) */
-
-	/*
-	 * Moves (a hashed PCB's 4-tuple changes and it changes chains:
-	 * connect, C11 disconnect) are not atomic for lockless readers,
-	 * which could see the PCB in neither chain, or be carried with it.
-	 * move_seq is odd while one is under way (a seqcount); a lockless
-	 * lookup whose answer depends on not having missed anything (a miss,
-	 * a wild match) checks it and asks the serialised lookup when a
-	 * move overlapped.  move_depth: nesting, hash mutex held.
-	 */
-	_Atomic uint64_t move_seq;
-	unsigned move_depth;
-
-	/* LC-10 grace-period bookkeeping (pcb_hash.c) */
-	_Atomic uint64_t unlink_seq;    /* last chain removal */
-	_Atomic uint64_t gp_covered;    /* removals up to here are old news */
-
-	/*
-	 * Connection groups (pcbgroup.c), NULL while the vnet's option is
-	 * off.  Replaced only under hash_lock while the table is empty; the
-	 * old one goes after a grace period (lookups read it in a section).
-	 */
-	struct pcbgroups *_Atomic groups;
-
-	/* Reader rows of read-biased PCB locks; NULL: no bias (pcb_rbias.h). */
-	struct rbias_table *rbias;
+	_Alignas(64) struct pcb_zone zone;      /* where its PCBs live */
 };
 
 /*

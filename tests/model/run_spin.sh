@@ -14,7 +14,7 @@
 #                       next writer skips the search (errors).
 #
 # Each variant gets two pan runs: assertions and invalid end states
-# (deadlocks) without the never claim, then the LTL property `safe` with
+# (deadlocks) without the never claim, then the LTL property with
 # acceptance-cycle search.  For a variant that fails, the shortest
 # counterexample is replayed and its printf lines shown.
 #
@@ -63,7 +63,7 @@ verify() {
 		return
 	fi
 	echo "$name ($*): assertions+deadlocks: $es error(s), $ss states;" \
-	     "LTL safe: $el error(s), $sl states"
+	     "LTL: $el error(s), $sl states"
 	if grep -q "max search depth too small" "$dir/safety.out" \
 	       "$dir/ltl.out"; then
 		echo "$name: search truncated at depth $depth: not exhaustive"

@@ -415,6 +415,9 @@ int pcb_lookup_lockless(struct inp_pcbinfo *info, int af,
  * for a single lookup).  Needs no RCU: everything it touches is reached
  * under the mutex or through its reference.
  */
+#define SERIAL_MOVED_ROUNDS 3   /* then a moving PCB is returned (2011) */
+#define SERIAL_LOST_ROUNDS 16   /* then "not found" (2011) */
+
 int pcb_lookup_serial(struct inp_pcbinfo *info, int af,
                       const union inp_addr *fa, uint16_t fport,
                       const union inp_addr *la, uint16_t lport,
@@ -423,16 +426,20 @@ int pcb_lookup_serial(struct inp_pcbinfo *info, int af,
                       unsigned held, struct inp_explain *why,
                       struct inp_pcb **out)
 {
+	unsigned moved = 0, lost = 0;
 	struct inp_pcb *p, *again;
-	unsigned tries;
 	int rc;
 
-	for (tries = 0;; tries++) {
+	for (;;) {
 		hash_rlock(info);
 		p = pcb_lookup_hash(info, af, fa, fport, la, lport, wildcard,
-		                    tries == 0 ? why : NULL);
+		                    moved + lost == 0 ? why : NULL);
 		if (p == NULL) {
 			hash_unlock(info);
+			if (lost > 0)
+				explain(why, "RC-6", "the PCB found was freed "
+				        "or dropped while the lookup waited for "
+				        "its lock, and nothing else matches now");
 			return -ENOENT;
 		}
 		if (held_out != NULL && burst_holds(held_out, nheld, p)) {
@@ -442,9 +449,25 @@ int pcb_lookup_serial(struct inp_pcbinfo *info, int af,
 				*out = p;
 			return rc;
 		}
+		/* LK-9: locked under the mutex, it cannot have moved. */
+		if (wlock ? pcb_trywlock(p) : pcb_tryrlock_in(info, p)) {
+			hash_unlock(info);
+			*out = p;
+			return 0;
+		}
 		pcb_ref(p);            /* RC-1: hashed, the mutex held */
 		hash_unlock(info);
 		rc = smr_lock_wait(p, wlock, held != 0);
+		/*
+		 * LK-13 [modern]: a PCB freed or dropped while we waited is
+		 * not an answer (the 2011 lookup said "not found" although
+		 * another PCB, an lbgroup's next member, may match): search
+		 * again.  Each round lost a PCB to a close that already held
+		 * it when we searched, so only a storm of closes exhausts
+		 * the rounds.
+		 */
+		if (rc == -ENOENT && lost++ < SERIAL_LOST_ROUNDS)
+			continue;
 		if (rc != 0) {
 			explain(why, "RC-6", "the PCB found was freed or "
 			        "dropped while the lookup waited for its lock");
@@ -457,7 +480,7 @@ int pcb_lookup_serial(struct inp_pcbinfo *info, int af,
 		 * After a few rounds of a PCB that keeps moving, it is
 		 * returned as the 2011 lookup would have.
 		 */
-		if (tries == 3)
+		if (moved++ == SERIAL_MOVED_ROUNDS)
 			break;
 		hash_rlock(info);
 		again = pcb_lookup_hash(info, af, fa, fport, la, lport,

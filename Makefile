@@ -4,7 +4,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX  ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all check demo install deps test fuzz sanitize clean stress-tsan stress-asan
+.PHONY: all check demo install deps test fuzz sanitize clean stress-tsan stress-asan bench
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
           UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
@@ -28,6 +28,16 @@ check: deps
 
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Issue 3's measurement from a fresh clone (docs/benchmarks.md): Release
+# build in build-rel, every workload against the in-process baselines,
+# tables, JSON and plots into docs/img.  About 6 minutes on 2 CPUs.
+BENCH_FLAGS ?= --progress
+bench:
+	scripts/deps --bench
+	cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-rel -j $(JOBS) --target inpcb_cli >/dev/null
+	scripts/bench-plot --build build-rel -- $(BENCH_FLAGS)
 
 demo: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS) >/dev/null || cmake --build $(BUILD)

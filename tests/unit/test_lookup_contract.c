@@ -168,6 +168,7 @@ struct waiter {
 	int rc;
 	struct inp_pcb *out;
 	bool alive;               /* INP_FREED, INP_DROPPED clear when found */
+	bool quiet;               /* no explanation: the lockless path */
 	struct inp_explain why;
 };
 
@@ -188,7 +189,7 @@ static void *lookup_thread(void *arg)
 	w->rc = inp_pcb_lookup(w->vnet, INP_PROTO_UDP,
 	                       (struct sockaddr *)&w->src,
 	                       (struct sockaddr *)&w->dst, w->flags, NULL,
-	                       &w->out, &w->why);
+	                       &w->out, w->quiet ? NULL : &w->why);
 	if (w->rc == 0) {
 		/* Read the PCB while it is ours: it must be alive. */
 		w->alive = !(w->out->flags & (INP_F_FREED | INP_F_DROPPED));
@@ -272,6 +273,52 @@ static void test_rc14_changes_while_waiting(void **state)
 	inp_cred_rele(c);
 }
 
+/*
+ * RC-15 [modern]: the PCB the lookup found moves while the lookup waits
+ * for its lock (here: it connects to another peer, so it no longer
+ * answers the packet), and meanwhile a better answer appears (a socket
+ * bound to the exact address).  The 2011 lookup returned the PCB it had
+ * matched; the library re-checks it under the lock and finds the new one:
+ * the lockless lookup (LK-13 re-check, then the serialised one) and the
+ * serialised lookup an explanation asks for (its second search).
+ */
+static void rc15_round(struct fx *f, bool quiet)
+{
+	union inp_addr peer = fx_addr("198.51.100.2");
+	struct inp_pcb *p, *q;
+	struct waiter w;
+	pthread_t t;
+
+	p = fx_bound(f, INP_PROTO_UDP, AF_INET, NULL, "p", "0.0.0.0", 6005, 0);
+	waiter_init(&w, f, INP_LOOKUP_WILDCARD | INP_LOOKUP_RLOCKPCB);
+	w.quiet = quiet;
+	pcb_wlock(p);
+	start_waiter(p, &w, &t);
+	q = fx_bound(f, INP_PROTO_UDP, AF_INET, NULL, "q", "192.0.2.10", 6005,
+	             0);
+	/* connect(p) to 198.51.100.2:53, as conn_commit moves a hashed PCB */
+	hash_wlock(p->info);
+	pcb_move_begin(p->info);
+	pcb_addr_store(&p->faddr, &peer);
+	PCB_STORE(p->fport, htons(53));
+	pcb_rehash(p);
+	pcb_move_end(p->info);
+	hash_unlock(p->info);
+	pcb_unlock(p);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.rc, 0);
+	assert_ptr_equal(w.out, q);
+	assert_true(w.alive);
+	assert_int_equal(refs(p), 1);          /* the lookup's reference went */
+	fx_free_all(p, q);
+}
+
+static void test_rc15_moves_while_waiting(void **state)
+{
+	rc15_round(*state, true);
+	rc15_round(*state, false);
+}
+
 /* ---- LL3 ---------------------------------------------------------------------- */
 
 /*
@@ -345,6 +392,7 @@ int main(void)
 		PCB_TEST(test_lk10_locked_variants_return_bare_pointers),
 		PCB_TEST(test_l2_without_wildcard_exact_only),
 		PCB_TEST(test_rc14_changes_while_waiting),
+		PCB_TEST(test_rc15_moves_while_waiting),
 		PCB_TEST(test_ll3_packets_never_use_lookup_local),
 		PCB_TEST(test_lb9_only_unconnected_flows_move),
 	};

@@ -227,6 +227,27 @@ struct inp_portstat {
 int inp_port_stats(struct inp_vnet *vnet, enum inp_proto proto,
                    struct inp_portstat *st);
 
+/*
+ * Read-biased PCB locks of one protocol table (a PCB read-locked often
+ * enough without a write takes later read locks without a shared write;
+ * the next write lock takes the bias away with one membarrier(2)).
+ * bias_reads: the locked reads a PCB allocated now needs to earn it
+ * (net.inet.pcb.read_bias), 0 when bias is off, by that knob or because
+ * the kernel has no private expedited membarrier; reader_rows: threads
+ * that have taken a biased read hold in this table (at most 64);
+ * revocations: write locks that took a bias away.  Many revocations per
+ * second mean PCBs are written too often for bias to pay: raise the knob.
+ */
+struct inp_pcblockstat {
+	uint64_t bias_reads;
+	uint64_t reader_rows;
+	uint64_t revocations;
+};
+
+/* Copy them; any thread, no lock held.  -EINVAL on bad input. */
+int inp_pcb_lock_stats(struct inp_vnet *vnet, enum inp_proto proto,
+                       struct inp_pcblockstat *st);
+
 #ifdef __cplusplus
 }
 #endif

@@ -145,6 +145,27 @@ void pcbinfo_set_read_bias(struct inp_pcbinfo *info, unsigned reads)
 		                      memory_order_relaxed);
 }
 
+int inp_pcb_lock_stats(struct inp_vnet *vnet, enum inp_proto proto,
+                       struct inp_pcblockstat *st)
+{
+	struct rbias_table *t;
+
+	if (vnet == NULL || st == NULL ||
+	    (proto != INP_PROTO_UDP && proto != INP_PROTO_TCP) ||
+	    vnet->pcbinfo[proto] == NULL)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	t = vnet->pcbinfo[proto]->rbias;
+	if (t == NULL)
+		return 0;
+	st->bias_reads = atomic_load_explicit(&t->reads, memory_order_relaxed);
+	st->reader_rows = atomic_load_explicit(&t->nrows,
+	                                       memory_order_relaxed);
+	st->revocations = atomic_load_explicit(&t->revokes,
+	                                       memory_order_relaxed);
+	return 0;
+}
+
 /* LC-29: only an empty table goes; -EBUSY changes nothing. */
 int pcbinfo_destroy(struct inp_pcbinfo *info)
 {

@@ -151,6 +151,38 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* inp_pcb_lock_stats: the knob, the rows, the revocations; bad input. */
+static void test_lock_stats(void **state)
+{
+	struct inp_pcblockstat st;
+	struct fx *f = *state;
+	struct inp_pcbinfo *info;
+	struct inp_pcb *p;
+
+	RB_INFO_OR_SKIP(f, info);
+	assert_int_equal(inp_pcb_lock_stats(f->vnet, INP_PROTO_UDP, &st), 0);
+	assert_int_equal(st.bias_reads, READS);
+	assert_int_equal(st.revocations, 0);
+	p = hot_pcb(f, 5005);
+	pcb_rlock(p);                  /* a biased hold: our row */
+	pcb_unlock(p);
+	pcb_wlock(p);                  /* one revocation */
+	pcb_unlock(p);
+	assert_int_equal(inp_pcb_lock_stats(f->vnet, INP_PROTO_UDP, &st), 0);
+	assert_int_equal(st.reader_rows, 1);
+	assert_int_equal(st.revocations, 1);
+	assert_int_equal(inp_pcb_lock_stats(f->vnet, INP_PROTO_TCP, &st), 0);
+	assert_int_equal(st.bias_reads, READS);    /* the knob is per vnet */
+	assert_int_equal(st.revocations, 0);
+	assert_int_equal(inp_pcb_lock_stats(NULL, INP_PROTO_UDP, &st),
+	                 -EINVAL);
+	assert_int_equal(inp_pcb_lock_stats(f->vnet, INP_NPROTO, &st),
+	                 -EINVAL);
+	assert_int_equal(inp_pcb_lock_stats(f->vnet, INP_PROTO_UDP, NULL),
+	                 -EINVAL);
+	fx_free(p);
+}
+
 static void test_writer_waits_for_the_biased_reader(void **state)
 {
 	struct fx *f = *state;
@@ -295,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		PCB_TEST(test_bias_is_earned_by_reads),
 		PCB_TEST(test_write_lock_revokes_and_doubles_the_price),
+		PCB_TEST(test_lock_stats),
 		PCB_TEST(test_writer_waits_for_the_biased_reader),
 		PCB_TEST(test_trylock_gives_up_and_keeps_the_bias),
 		PCB_TEST(test_nesting_and_running_out_of_slots),

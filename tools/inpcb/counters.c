@@ -80,6 +80,13 @@ static const struct counter port_counters[] = {
 	PORT(rss_fallback, "RSS bucket full: any port taken"),
 };
 
+#define LOCK(f, w) { #f, w, offsetof(struct inp_pcblockstat, f) }
+static const struct counter lock_counters[] = {
+	LOCK(bias_reads, "locked reads to earn read bias (0: off)"),
+	LOCK(reader_rows, "threads with a read-bias row"),
+	LOCK(revocations, "read biases revoked by a writer"),
+};
+
 static void section(FILE *f, const char *name, const void *st,
                     const struct counter *c, size_t n)
 {
@@ -97,6 +104,7 @@ static void section(FILE *f, const char *name, const void *st,
 
 int print_counters(FILE *f, struct inp_vnet *vnet)
 {
+	struct inp_pcblockstat ul, tl;
 	struct inp_portstat ups, tps;
 	struct inp_udpstat us;
 	struct inp_ipstat is;
@@ -105,12 +113,16 @@ int print_counters(FILE *f, struct inp_vnet *vnet)
 	if ((rc = inp_udp_stats(vnet, &us)) < 0 ||
 	    (rc = inp_ip_stats(vnet, &is)) < 0 ||
 	    (rc = inp_port_stats(vnet, INP_PROTO_UDP, &ups)) < 0 ||
-	    (rc = inp_port_stats(vnet, INP_PROTO_TCP, &tps)) < 0)
+	    (rc = inp_port_stats(vnet, INP_PROTO_TCP, &tps)) < 0 ||
+	    (rc = inp_pcb_lock_stats(vnet, INP_PROTO_UDP, &ul)) < 0 ||
+	    (rc = inp_pcb_lock_stats(vnet, INP_PROTO_TCP, &tl)) < 0)
 		return rc;
 	section(f, "udp", &us, udp_counters, N(udp_counters));
 	section(f, "ip", &is, ip_counters, N(ip_counters));
 	section(f, "icmp", &is, icmp_counters, N(icmp_counters));
 	section(f, "udp ports", &ups, port_counters, N(port_counters));
 	section(f, "tcp ports", &tps, port_counters, N(port_counters));
+	section(f, "udp pcb locks", &ul, lock_counters, N(lock_counters));
+	section(f, "tcp pcb locks", &tl, lock_counters, N(lock_counters));
 	return 0;
 }

@@ -50,7 +50,7 @@ static const struct knob knobs[] = {
 	K("net.inet.icmp.icmplim", icmp_lim, KNOB_COUNT, 0, INT_MAX, 200),
 	K("net.inet.pcbgroup.enable", pcbgroup_enable, KNOB_BOOL, 0, 1, 0),
 	K("net.inet.rss.bits", rss_bits, KNOB_INT, -1, 7, -1),
-	K("net.inet.pcb.read_bias", pcb_read_bias, KNOB_COUNT, 0, 1023, 1000),
+	K("net.inet.pcb.read_bias", pcb_read_bias, KNOB_COUNT, 0, 511, 500),
 };
 #undef K
 

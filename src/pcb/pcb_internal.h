@@ -354,27 +354,37 @@ static inline void pcb_rlock_again(struct inp_pcb *p)
 	if (!rbias_again(p))
 		pcb_lock_rd_again(&p->lock);
 }
-static inline void pcb_wlock(struct inp_pcb *p)
+/*
+ * Take p's read bias away, if it has one, waiting for its biased readers
+ * without holding the lock (pcb_lock.h says why); spins 0: as long as
+ * it takes, else give up after `spins` looks and put the bias back.
+ */
+static inline bool pcb_revoke_bias(struct inp_pcb *p, unsigned spins)
 {
-	if (pcb_lock_wr(&p->lock))
+	if (!pcb_lock_take_bias(&p->lock))
+		return true;
+	if (spins == 0) {
 		rbias_revoke(p->info->rbias, p);
-}
-/* After the word: biased readers get `spins` looks to leave, or we fail. */
-static inline bool pcb_wlock_bias_bounded(struct inp_pcb *p, bool revoke,
-                                          unsigned spins)
-{
-	if (revoke && !rbias_revoke_bounded(p->info->rbias, p, spins)) {
-		pcb_lock_wrunlock_rebias(&p->lock);
+	} else if (!rbias_revoke_bounded(p->info->rbias, p, spins)) {
+		pcb_lock_end_revoke(&p->lock, true);
 		return false;
 	}
+	pcb_lock_end_revoke(&p->lock, false);
 	return true;
+}
+static inline void pcb_wlock(struct inp_pcb *p)
+{
+	while (!pcb_lock_wr(&p->lock))
+		(void)pcb_revoke_bias(p, 0);
 }
 static inline bool pcb_trywlock(struct inp_pcb *p)
 {
-	bool revoke;
-
-	return pcb_lock_trywr(&p->lock, &revoke) &&
-	       pcb_wlock_bias_bounded(p, revoke, 256);
+	return pcb_revoke_bias(p, 256) && pcb_lock_trywr(&p->lock);
+}
+/* A bounded wait for the write lock (a burst holding other locks). */
+static inline bool pcb_wlock_timed(struct inp_pcb *p, unsigned spins)
+{
+	return pcb_revoke_bias(p, spins) && pcb_lock_wr_timed(&p->lock, spins);
 }
 static inline void pcb_unlock(struct inp_pcb *p)
 {

@@ -72,9 +72,10 @@ void pcb_lock_rd_slow(pcb_lock_t *w, bool bypass_wwait)
 }
 
 /*
- * LK_WWAIT is set while we wait for readers so that new ones queue behind
- * us; the winning writer clears it (pcb_lock_trywr) and another waiting
- * writer sets it again on its next round.
+ * LK_WWAIT is set while we wait for readers (or a revocation) so that new
+ * readers queue behind us; the winning writer clears it and another
+ * waiting writer sets it again on its next round.  A biased word is not
+ * ours to revoke here: false sends the caller to do it (pcb_lock.h).
  */
 bool pcb_lock_wr_slow(pcb_lock_t *w)
 {
@@ -83,11 +84,13 @@ bool pcb_lock_wr_slow(pcb_lock_t *w)
 
 	for (;;) {
 		v = atomic_load_explicit(w, memory_order_relaxed);
-		if (!(v & (LK_WRITER | LK_RMASK))) {
+		if ((v & (LK_BIAS | LK_REVOKE)) == LK_BIAS)
+			return false;
+		if (!(v & LK_WBLOCK)) {
 			if (atomic_compare_exchange_weak_explicit(
-			        w, &v, lk_write_next(v), memory_order_acquire,
-			        memory_order_relaxed))
-				return (v & LK_BIAS) != 0;
+			        w, &v, (v | LK_WRITER) & ~LK_WWAIT,
+			        memory_order_acquire, memory_order_relaxed))
+				return true;
 			continue;
 		}
 		if (!(v & LK_WWAIT)) {
@@ -105,13 +108,16 @@ bool pcb_lock_wr_slow(pcb_lock_t *w)
 	}
 }
 
-bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins, bool *revoke)
+bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins)
 {
 	unsigned i;
 
 	for (i = 0; i < spins; i++) {
-		if (pcb_lock_trywr(w, revoke))
+		if (pcb_lock_trywr(w))
 			return true;
+		if ((atomic_load_explicit(w, memory_order_relaxed) &
+		     (LK_BIAS | LK_REVOKE)) == LK_BIAS)
+			return false;
 		if (i % 64 == 63)
 			sched_yield();
 		else

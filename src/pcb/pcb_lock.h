@@ -14,6 +14,8 @@
  *   LK_CNT     locked reads still to go before the PCB earns read bias
  *   LK_LVL     how often its bias was revoked (saturates at 7): each
  *              revocation doubles the reads the next bias costs
+ *   LK_REVOKE  a writer took the bias away and waits for the biased
+ *              readers to leave; writers wait for it, readers do not
  *   LK_NOBIAS  never biased (its table cannot revoke, pcb_rbias.h)
  *   LK_BIAS    read holds go through the readers' own rows (pcb_rbias.h)
  *   LK_DEAD    INP_F_DROPPED or INP_F_FREED is set (sticky; written by
@@ -24,9 +26,13 @@
  *   LK_SLEEP   a thread sleeps in futex(2) on the word: unlock wakes all
  *
  * The bias bookkeeping rides in the atomic operations the lock takes
- * anyway: a locked read counts LK_CNT down and sets LK_BIAS at zero; a
- * write lock clears LK_BIAS, raises LK_LVL and refills LK_CNT, and tells
- * its caller that the readers' rows must be searched (pcb_rbias.c).
+ * anyway: a locked read counts LK_CNT down and sets LK_BIAS at zero.  A
+ * writer first trades LK_BIAS for LK_REVOKE (raising LK_LVL, refilling
+ * LK_CNT), waits for the biased readers without holding the lock, clears
+ * LK_REVOKE, and only then takes the write lock, which is never granted
+ * while the word is biased or being revoked.  Holding LK_WRITER while
+ * waiting for the readers would deadlock with a biased reader that waits
+ * for another PCB's lock, which readers may do (pcb_rbias.c).
  *
  * Every access is a C11 atomic with acquire (lock) / release (unlock)
  * ordering, so ThreadSanitizer sees the lock's happens-before edges
@@ -45,9 +51,10 @@
 
 #define LK_RMASK   0x00001fffu
 #define LK_CNT1    0x00002000u
-#define LK_CNT     0x007fe000u  /* 10 bits */
-#define LK_LVL1    0x00800000u
-#define LK_LVL     0x03800000u  /* 3 bits */
+#define LK_CNT     0x003fe000u  /* 9 bits */
+#define LK_LVL1    0x00400000u
+#define LK_LVL     0x01c00000u  /* 3 bits */
+#define LK_REVOKE  0x02000000u
 #define LK_NOBIAS  0x04000000u
 #define LK_BIAS    0x08000000u
 #define LK_DEAD    0x10000000u
@@ -69,15 +76,15 @@ static inline void pcb_cpu_relax(void)
 
 /*
  * Out of line (pcb_lock.c): waiting and waking.  The write-lock calls
- * return (or set) "revoke": the word was biased, so the caller must
- * wait for the biased readers (pcb_rbias.h) before it writes.
+ * fail (false) when they find the word biased: the caller revokes the
+ * bias (pcb_lock_take_bias, pcb_rbias.h) and tries again.
  */
 void pcb_lock_rd_slow(pcb_lock_t *w, bool bypass_wwait);
 bool pcb_lock_wr_slow(pcb_lock_t *w);
 /* FUTEX_WAKE every sleeper; the word is not touched (see unlock). */
 void pcb_lock_wake(pcb_lock_t *w);
-/* Bounded wait for the write lock: false when it stayed taken. */
-bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins, bool *revoke);
+/* Bounded wait for the write lock: false when it stayed taken (or biased). */
+bool pcb_lock_wr_timed(pcb_lock_t *w, unsigned spins);
 /* Per-thread divider of the bias countdown at revocation level lvl. */
 bool pcb_lock_bias_tick(unsigned lvl);
 
@@ -96,7 +103,7 @@ static inline uint32_t lk_read_next(uint32_t v)
 {
 	unsigned lvl = (v & LK_LVL) / LK_LVL1;
 
-	if (v & (LK_NOBIAS | LK_BIAS | LK_DEAD))
+	if (v & (LK_NOBIAS | LK_BIAS | LK_DEAD | LK_REVOKE))
 		return v + 1;
 	if (!(v & LK_CNT))
 		return (v + 1) | LK_BIAS;
@@ -105,17 +112,46 @@ static inline uint32_t lk_read_next(uint32_t v)
 	return v + 1;
 }
 
-/* The word once write-locked: a biased one loses its bias (top). */
-static inline uint32_t lk_write_next(uint32_t v)
-{
-	uint32_t n = (v | LK_WRITER) & ~LK_WWAIT;
+/* What keeps a writer out: holders, and a bias or its revocation. */
+#define LK_WBLOCK (LK_WRITER | LK_RMASK | LK_BIAS | LK_REVOKE)
 
-	if (!(v & LK_BIAS))
-		return n;
-	n = (n & ~LK_BIAS) | LK_CNT;
-	if ((n & LK_LVL) != LK_LVL)
-		n += LK_LVL1;
-	return n;
+/*
+ * A writer that finds the word biased trades LK_BIAS for LK_REVOKE:
+ * true when this caller did (it must now wait for the biased readers,
+ * then call pcb_lock_end_revoke), false when the word is not biased.
+ */
+static inline bool pcb_lock_take_bias(pcb_lock_t *w)
+{
+	uint32_t v = atomic_load_explicit(w, memory_order_relaxed), n;
+
+	while ((v & (LK_BIAS | LK_REVOKE)) == LK_BIAS) {
+		n = (v & ~LK_BIAS) | LK_REVOKE | LK_CNT;
+		if ((n & LK_LVL) != LK_LVL)
+			n += LK_LVL1;
+		if (atomic_compare_exchange_weak_explicit(
+		        w, &v, n, memory_order_acquire, memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The biased readers are gone (or, rebias, the caller gave up waiting
+ * and gives the bias back, so that the next writer revokes again): clear
+ * LK_REVOKE and wake the writers that wait for it.
+ */
+static inline void pcb_lock_end_revoke(pcb_lock_t *w, bool rebias)
+{
+	uint32_t old = atomic_load_explicit(w, memory_order_relaxed), n;
+
+	do {
+		n = old & ~(LK_REVOKE | LK_SLEEP);
+		if (rebias)
+			n |= LK_BIAS;
+	} while (!atomic_compare_exchange_weak_explicit(
+	             w, &old, n, memory_order_release, memory_order_relaxed));
+	if (old & LK_SLEEP)
+		pcb_lock_wake(w);
 }
 
 static inline bool pcb_lock_tryrd(pcb_lock_t *w)
@@ -130,17 +166,15 @@ static inline bool pcb_lock_tryrd(pcb_lock_t *w)
 	return false;
 }
 
-static inline bool pcb_lock_trywr(pcb_lock_t *w, bool *revoke)
+static inline bool pcb_lock_trywr(pcb_lock_t *w)
 {
 	uint32_t v = atomic_load_explicit(w, memory_order_relaxed);
 
-	while (!(v & (LK_WRITER | LK_RMASK)))
+	while (!(v & LK_WBLOCK))
 		if (atomic_compare_exchange_weak_explicit(
-		        w, &v, lk_write_next(v), memory_order_acquire,
-		        memory_order_relaxed)) {
-			*revoke = (v & LK_BIAS) != 0;
+		        w, &v, (v | LK_WRITER) & ~LK_WWAIT,
+		        memory_order_acquire, memory_order_relaxed))
 			return true;
-		}
 	return false;
 }
 
@@ -150,14 +184,10 @@ static inline void pcb_lock_rd(pcb_lock_t *w)
 		pcb_lock_rd_slow(w, false);
 }
 
-/* Returns "revoke" (see above). */
+/* False when the word is biased: revoke, then call again. */
 static inline bool pcb_lock_wr(pcb_lock_t *w)
 {
-	bool revoke;
-
-	if (pcb_lock_trywr(w, &revoke))
-		return revoke;
-	return pcb_lock_wr_slow(w);
+	return pcb_lock_trywr(w) || pcb_lock_wr_slow(w);
 }
 
 /*
@@ -197,23 +227,6 @@ static inline void pcb_lock_wrunlock(pcb_lock_t *w)
 	uint32_t old = atomic_fetch_and_explicit(w, ~(LK_WRITER | LK_SLEEP),
 	                                         memory_order_release);
 
-	if (old & LK_SLEEP)
-		pcb_lock_wake(w);
-}
-
-/*
- * A writer that revoked the bias but gave up waiting for the biased
- * readers: unlock and put LK_BIAS back in the same operation, so that
- * the next writer revokes (and waits) again.
- */
-static inline void pcb_lock_wrunlock_rebias(pcb_lock_t *w)
-{
-	uint32_t old = atomic_load_explicit(w, memory_order_relaxed);
-
-	while (!atomic_compare_exchange_weak_explicit(
-	           w, &old, (old & ~(LK_WRITER | LK_SLEEP)) | LK_BIAS,
-	           memory_order_release, memory_order_relaxed))
-		;
 	if (old & LK_SLEEP)
 		pcb_lock_wake(w);
 }

@@ -217,15 +217,12 @@ static inline enum smr_res smr_try(const struct inp_pcbinfo *info,
  */
 static int smr_lock_wait(struct inp_pcb *p, bool wlock, bool holding)
 {
-	bool revoke;
-
 	if (!wlock) {
 		if (!pcb_tryrlock(p))
 			pcb_lock_rd_slow(&p->lock, holding);
 	} else if (!holding) {
 		pcb_wlock(p);
-	} else if (!pcb_lock_wr_timed(&p->lock, 4096, &revoke) ||
-	           !pcb_wlock_bias_bounded(p, revoke, 4096)) {
+	} else if (!pcb_wlock_timed(p, 4096)) {
 		pcb_rele_unlocked(p);
 		return -EAGAIN;
 	}

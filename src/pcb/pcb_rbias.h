@@ -23,11 +23,13 @@
  *   barrier, load the lock word; if it still says "biased, no writer,
  *   not dead" we hold it, else clear the slot and take the word lock.
  *   Release is one store of NULL.
- * - A writer takes the word's write lock as always; if the word was
- *   biased it clears LK_BIAS in the same atomic operation, then runs
- *   membarrier(2) (MEMBARRIER_CMD_PRIVATE_EXPEDITED), which makes every
- *   thread of the process execute a full memory barrier, and then waits
- *   until no row names the PCB.  After the barrier a reader's slot store
+ * - A writer that finds the word biased trades LK_BIAS for LK_REVOKE in
+ *   one atomic operation, runs membarrier(2)
+ *   (MEMBARRIER_CMD_PRIVATE_EXPEDITED), which makes every thread of the
+ *   process execute a full memory barrier, waits until no row names the
+ *   PCB, clears LK_REVOKE, and only then takes the write lock (pcb_lock.h:
+ *   it holds nothing while it waits, since a biased reader may itself
+ *   wait for another PCB's lock).  After the barrier a reader's slot store
  *   is visible to the writer, or the reader's load of the word comes
  *   after the writer's and sees the writer: the Dekker pattern with the
  *   barrier taken off the read side, as urcu-memb does for its readers.
@@ -82,9 +84,9 @@ bool rbias_again(const struct inp_pcb *p);
 bool rbias_holding(void);
 
 /*
- * Writer, after its write lock cleared LK_BIAS: make every biased reader
- * of p visible and wait for them to leave.  The bounded form gives up
- * after `spins` looks (false) and leaves the waiting to the caller.
+ * Writer, after pcb_lock_take_bias: make every biased reader of p
+ * visible and wait for them to leave.  The bounded form gives up after
+ * `spins` looks (false); the caller then gives the bias back.
  */
 void rbias_revoke(struct rbias_table *t, const struct inp_pcb *p);
 bool rbias_revoke_bounded(struct rbias_table *t, const struct inp_pcb *p,

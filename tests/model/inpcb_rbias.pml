@@ -19,12 +19,14 @@
  *       and no writer, else clear the slot and take the word lock (which
  *       may earn the bias: the countdown is a nondeterministic choice);
  *       release by storing NULL into the slot, or by the word;
- *   writer      pcb_wlock: the word's CAS (no writer, no word readers)
- *       clears the bias; if it was set, membarrier, then wait until no
- *       slot names the PCB;
+ *   writer      pcb_wlock: a biased word's bias is traded for the
+ *       revocation mark in one step; then membarrier, wait until no slot
+ *       names the PCB, clear the mark; the write lock is granted only on
+ *       a word neither biased nor being revoked, with no holder left (the
+ *       writer holds nothing while it waits for the readers);
  *   trywriter   pcb_trywlock inside a lookup: the same, but when a slot
- *       still names the PCB it gives up, unlocking and setting the bias
- *       again in one atomic step.
+ *       still names the PCB it gives up, clearing the mark and giving the
+ *       bias back in one atomic step, and it does not wait for holders.
  *
  * Variants (run_spin.sh):
  *   (none)        the library: no error;
@@ -42,6 +44,7 @@
 
 bool bias = true;       /* LK_BIAS (the PCB starts biased) */
 bool wheld = false;     /* LK_WRITER */
+bool revoking = false;  /* LK_REVOKE: a writer waits for biased readers */
 byte wreaders = 0;      /* readers holding the word */
 bool slot[NR];          /* memory: reader r's row names the PCB */
 chan sb[NR] = [2] of { bool };  /* reader r's store buffer (its slot) */
@@ -102,7 +105,7 @@ word:			drain(r);
 			atomic { !wheld -> wreaders++ };
 			printf("reader %d: word hold\n", r);
 			if                      /* the countdown reached 0 */
-			:: bias = true
+			:: atomic { !revoking -> bias = true }
 			:: skip
 			fi;
 			inside_read();
@@ -131,28 +134,38 @@ inline inside_write()
 	win = false
 }
 
+/*
+ * A writer that finds the bias trades it for the revocation mark (one
+ * atomic step); the write lock itself is granted only on a word that is
+ * neither biased nor being revoked, and no holder is left.
+ */
+inline take_bias()
+{
+	atomic { bias && !revoking -> bias = false; revoking = true;
+	         mine = true }
+}
+
 inline wlock_word()
 {
-	atomic { !wheld && wreaders == 0 -> wheld = true; revoke = bias;
-	         bias = false }
+	atomic { !wheld && wreaders == 0 && !bias && !revoking -> wheld = true }
 }
 
 proctype writer()
 {
-	bool revoke, v;
+	bool mine = false, v;
 	byte i, j;
-	wlock_word();
-	printf("writer: word locked, bias was %d\n", revoke);
-	if
-	:: revoke ->
+	do
+	:: take_bias();
+		printf("writer: revokes\n");
 #ifndef NOMB
 		membarrier();
 #endif
 		for (i : 0 .. NR - 1) {
 			!slot[i]
 		}
-	:: else
-	fi;
+		revoking = false
+	:: wlock_word() -> break
+	od;
 	printf("writer: inside\n");
 	inside_write();
 	wheld = false
@@ -160,11 +173,10 @@ proctype writer()
 
 proctype trywriter()
 {
-	bool revoke, v;
+	bool mine = false, v;
 	byte i, j;
-	wlock_word();
 	if
-	:: revoke ->
+	:: take_bias() ->
 		membarrier();
 		for (i : 0 .. NR - 1) {
 			if
@@ -172,14 +184,19 @@ proctype trywriter()
 			:: slot[i] ->           /* bounded wait ran out */
 				printf("trywriter: gives up\n");
 #ifdef NOREBIAS
-				wheld = false;
+				revoking = false;
 #else
-				atomic { wheld = false; bias = true };
+				atomic { revoking = false; bias = true };
 #endif
 				goto done
 			fi
 		}
+		revoking = false
 	:: else
+	fi;
+	if
+	:: wlock_word()
+	:: else -> goto done        /* a try-lock: someone holds it */
 	fi;
 	inside_write();
 	wheld = false;

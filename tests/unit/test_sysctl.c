@@ -39,7 +39,7 @@ static const struct {
 	{ "net.inet.icmp.icmplim", 200 },
 	{ "net.inet.pcbgroup.enable", 0 },  /* connection groups: pcbgroup.c */
 	{ "net.inet.rss.bits", -1 },        /* -1: RSS-10 from the CPUs */
-	{ "net.inet.pcb.read_bias", 1000 }, /* reads to earn bias: pcb_rbias.h */
+	{ "net.inet.pcb.read_bias", 500 },  /* reads to earn bias: pcb_rbias.h */
 };
 #define N_DEFAULTS (sizeof(defaults) / sizeof(defaults[0]))
 

@@ -107,7 +107,11 @@ struct inp_pcb {
 	pcb_lock_t lock;                /* pcb_lock.h */
 	uint8_t lk_vflag;               /* vflag as hashed (pcb_hash.c) */
 	uint8_t lk_bits;                /* PCB_LK_* as hashed; set at alloc */
-	/* immutable after pcb_alloc: filling the line costs nothing */
+	/*
+	 * Filling the line's hole: set at alloc (proto, family) or written
+	 * only when the PCB is hashed, unhashed or moved between groups,
+	 * never per packet, so lookups reading the line do not suffer.
+	 */
 	uint8_t proto;                  /* enum inp_proto */
 	uint8_t family;                 /* the socket's: AF_INET or AF_INET6 */
 	uint8_t occ_bits;               /* PCB_OCC_*: how occ records it */

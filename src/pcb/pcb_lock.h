@@ -77,7 +77,8 @@ static inline void pcb_cpu_relax(void)
 /*
  * Out of line (pcb_lock.c): waiting and waking.  The write-lock calls
  * fail (false) when they find the word biased: the caller revokes the
- * bias (pcb_lock_take_bias, pcb_rbias.h) and tries again.
+ * bias (pcb_lock_take_bias below, the waiting in pcb_rbias.c) and tries
+ * again.
  */
 void pcb_lock_rd_slow(pcb_lock_t *w, bool bypass_wwait);
 bool pcb_lock_wr_slow(pcb_lock_t *w);

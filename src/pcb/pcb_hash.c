@@ -148,14 +148,13 @@ void pcbinfo_set_read_bias(struct inp_pcbinfo *info, unsigned reads)
 int inp_pcb_lock_stats(struct inp_vnet *vnet, enum inp_proto proto,
                        struct inp_pcblockstat *st)
 {
+	struct inp_pcbinfo *info = pcbinfo_of(vnet, proto);
 	struct rbias_table *t;
 
-	if (vnet == NULL || st == NULL ||
-	    (proto != INP_PROTO_UDP && proto != INP_PROTO_TCP) ||
-	    vnet->pcbinfo[proto] == NULL)
+	if (info == NULL || st == NULL)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
-	t = vnet->pcbinfo[proto]->rbias;
+	t = info->rbias;
 	if (t == NULL)
 		return 0;
 	st->bias_reads = atomic_load_explicit(&t->reads, memory_order_relaxed);

@@ -421,6 +421,14 @@ static inline struct inp_vnet *pcb_vnet(const struct inp_pcb *p)
 {
 	return p->info->vnet;
 }
+/* The table a public statistics call names; NULL for bad input. */
+static inline struct inp_pcbinfo *pcbinfo_of(const struct inp_vnet *vnet,
+                                             enum inp_proto proto)
+{
+	if (vnet == NULL || (proto != INP_PROTO_UDP && proto != INP_PROTO_TCP))
+		return NULL;
+	return vnet->pcbinfo[proto];
+}
 
 /* "udp4 'a' 192.0.2.10:5000 uid 1001": for explanations. */
 const char *pcb_describe(const struct inp_pcb *p, char *buf, size_t len);

@@ -384,13 +384,12 @@ int pcb_lport(struct inp_pcb *p, int af, const union inp_addr *laddr,
 int inp_port_stats(struct inp_vnet *vnet, enum inp_proto proto,
                    struct inp_portstat *st)
 {
+	struct inp_pcbinfo *info = pcbinfo_of(vnet, proto);
 	struct port_counters *c;
 
-	if (vnet == NULL || st == NULL ||
-	    (proto != INP_PROTO_UDP && proto != INP_PROTO_TCP) ||
-	    vnet->pcbinfo[proto] == NULL)
+	if (info == NULL || st == NULL)
 		return -EINVAL;
-	c = &vnet->pcbinfo[proto]->portstat;
+	c = &info->portstat;
 	st->allocs = atomic_load_explicit(&c->allocs, memory_order_relaxed);
 	st->failures = atomic_load_explicit(&c->failures, memory_order_relaxed);
 	st->tested = atomic_load_explicit(&c->tested, memory_order_relaxed);

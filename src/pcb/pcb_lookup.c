@@ -63,7 +63,7 @@ int pcb_wild_rank(const struct inp_pcb *p, int af,
 	exact = view_addr_eq(&p->laddr, laddr, af);
 	if (!exact && !view_addr_any(&p->laddr, af))
 		return 0;
-	jailed = view_jailed(p, af);
+	jailed = pcb_jailed(p, af);
 	/* 5.2 (J3 with the PCB's credential): the jail owns the address. */
 	if (jailed && !view_jail_owns(p->cred, af, laddr))
 		return 0;

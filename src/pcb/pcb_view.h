@@ -46,12 +46,6 @@ static inline void view_addr_norm(union inp_addr *out,
 	}
 }
 
-/* 5.2: is the PCB (or its group) jailed for family af? */
-static inline bool view_jailed(const struct inp_pcb *p, int af)
-{
-	return pcb_jailed(p, af);
-}
-
 /*
  * J3 with the PCB's credential, as lookups use it (6.3): does the jail
  * that decides family af for cred own local address a?  Jail addresses

@@ -602,4 +602,13 @@ static inline void fx_sysctl_set_ok(struct inp_vnet *vnet, const char *name,
 	assert_int_equal(inp_sysctl_set(vnet, name, value), 0);
 }
 
+/* Ephemeral ports first..last, handed out in order (not randomized). */
+static inline void fx_sequential_ports(struct inp_vnet *vnet, long first,
+                                       long last)
+{
+	fx_sysctl_set_ok(vnet, "net.inet.ip.portrange.randomized", 0);
+	fx_sysctl_set_ok(vnet, "net.inet.ip.portrange.first", first);
+	fx_sysctl_set_ok(vnet, "net.inet.ip.portrange.last", last);
+}
+
 #endif

@@ -17,9 +17,7 @@ static int setup(void **state)
 	struct fx *f = fx_new(NULL);
 
 	fx_preamble(f);
-	fx_sysctl_set_ok(f->vnet, "net.inet.ip.portrange.randomized", 0);
-	fx_sysctl_set_ok(f->vnet, "net.inet.ip.portrange.first", 20000);
-	fx_sysctl_set_ok(f->vnet, "net.inet.ip.portrange.last", 20999);
+	fx_sequential_ports(f->vnet, 20000, 20999);
 	fx_sysctl_set_ok(f->vnet, "net.inet.rss.bits", 3);
 	*state = f;
 	return 0;
